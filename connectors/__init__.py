@@ -1,0 +1,1 @@
+"""Adapters between CRMs or files and the crm-accounts domain."""

@@ -1,0 +1,5 @@
+"""The CSV connector: a folder of CSV files as a source (see docs/csv-source.md)."""
+
+from .source import CsvSource
+
+__all__ = ["CsvSource"]

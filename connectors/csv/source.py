@@ -1,0 +1,319 @@
+"""The CSV connector: a source folder as defined in docs/csv-source.md. Reads files.
+
+Files are read lazily, one pass each, in the order the services ask; every bad row is recorded
+and skipped, and :meth:`CsvSource.close` raises one :class:`InputDataError` listing every
+offending ``file:line`` of the folder. The services call ``close`` before they compute anything
+that could be written, so bad input never yields a partial result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeVar
+
+from crm_accounts.domain.model import (
+    Account,
+    Activity,
+    Contact,
+    DmuRole,
+    Member,
+    PsuRole,
+    RevenueLine,
+    TeamMember,
+)
+from crm_accounts.domain.revenue import Period
+from crm_accounts.errors import InputDataError
+from crm_accounts.ports import AccountRecord, TaskRecord
+
+from .cells import (
+    CellError,
+    parse_bool,
+    parse_capacity,
+    parse_date,
+    parse_decimal,
+    parse_dmu_roles,
+    parse_psu_roles,
+    parse_stage,
+)
+from .files import CsvFile, Problems
+
+__all__ = ["ACCOUNT_COLUMNS", "CsvSource"]
+
+#: Columns of accounts.csv with a meaning of their own; any other column is an attribute.
+ACCOUNT_COLUMNS = ("id", "name", "integration_stage")
+_COMPLETED = frozenset({"completed", ""})
+T = TypeVar("T")
+_NO_DMU: frozenset[DmuRole] = frozenset()
+_NO_PSU: frozenset[PsuRole] = frozenset()
+
+
+class CsvSource:
+    """A folder of CSV files; implements the :class:`~crm_accounts.ports.Source` port."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.problems = Problems()
+        if not folder.is_dir():
+            self.problems.add(str(folder), 0, "the source folder does not exist")
+        self._account_ids: set[str] | None = None
+        self._member_ids: set[str] | None = None
+        self._attribute_names: frozenset[str] = frozenset()
+
+    def _file(self, name: str, *required: str) -> CsvFile:
+        return CsvFile(self.folder / name, required, self.problems)
+
+    def _required(self, csv_file: CsvFile) -> bool:
+        if not csv_file.exists():
+            csv_file.problem(0, "required file is missing from the source folder")
+            return False
+        return True
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    def accounts(self) -> Iterator[AccountRecord]:
+        file = self._file("accounts.csv", "id", "name")
+        seen: dict[str, int] = {}
+        self._account_ids = set()
+        if not self.folder.is_dir() or not self._required(file):
+            return
+        for line, row in file.rows():
+            if not self._attribute_names:
+                self._attribute_names = frozenset(
+                    name for name in file.header if name not in ACCOUNT_COLUMNS
+                )
+            account = self._account(file, line, row, seen)
+            if account is not None:
+                self._account_ids.add(account.id)
+                yield AccountRecord(account)
+
+    def _account(
+        self, file: CsvFile, line: int, row: list[str], seen: dict[str, int]
+    ) -> Account | None:
+        columns = file.columns
+        account_id, name = row[columns["id"]], row[columns["name"]]
+        ok = _present(file, line, "id", account_id) & _present(file, line, "name", name)
+        if account_id in seen:
+            file.problem(
+                line, f"duplicate account id {account_id!r} (first on line {seen[account_id]})"
+            )
+            ok = False
+        elif account_id:
+            seen[account_id] = line
+        stage = None
+        if "integration_stage" in columns:
+            raw = row[columns["integration_stage"]]
+            try:
+                stage = parse_stage(raw)
+            except CellError as exc:
+                file.cell_problem(line, "integration_stage", raw, str(exc))
+                ok = False
+        if not ok:
+            return None
+        attributes = {
+            header: value
+            for header, value in zip(file.header, row, strict=True)
+            if value and header not in ACCOUNT_COLUMNS
+        }
+        return Account(account_id, name, stage, attributes)
+
+    def attribute_names(self) -> frozenset[str]:
+        if self._account_ids is None:
+            for _ in self.accounts():
+                pass
+        return self._attribute_names
+
+    def _known_accounts(self) -> set[str]:
+        if self._account_ids is None:
+            for _ in self.accounts():
+                pass
+        assert self._account_ids is not None
+        return self._account_ids
+
+    # -- revenue ------------------------------------------------------------------------------
+
+    def revenue_lines(self, period: Period) -> Iterator[RevenueLine]:
+        """Every valid line (the domain applies the period); each line is checked."""
+        file = self._file("revenue.csv", "account_id", "date", "amount")
+        if not self._required(file):
+            return
+        known = self._known_accounts()
+        for line, row in file.rows():
+            columns = file.columns
+            account_id = row[columns["account_id"]]
+            ok = _known(file, line, "account_id", account_id, known, "account")
+            day = _required_cell(file, line, row, "date", parse_date)
+            amount = _required_cell(file, line, row, "amount", parse_decimal)
+            margin: Decimal | None = None
+            if "margin" in columns and row[columns["margin"]].strip():
+                margin = _required_cell(file, line, row, "margin", parse_decimal)
+                ok &= margin is not None
+            product = row[columns["product"]] if "product" in columns else ""
+            if ok and day is not None and amount is not None:
+                yield RevenueLine(account_id, day, amount, margin, product or None)
+
+    # -- contacts, members, team --------------------------------------------------------------
+
+    def contacts(self) -> Iterator[Contact] | None:
+        file = self._file("contacts.csv", "id", "account_id", "name")
+        if not file.exists():
+            return None
+        return self._contacts(file)
+
+    def _contacts(self, file: CsvFile) -> Iterator[Contact]:
+        known = self._known_accounts()
+        seen: dict[str, int] = {}
+        for line, row in file.rows():
+            columns = file.columns
+            contact_id, account_id = row[columns["id"]], row[columns["account_id"]]
+            name = row[columns["name"]]
+            ok = _present(file, line, "id", contact_id) & _present(file, line, "name", name)
+            ok &= _known(file, line, "account_id", account_id, known, "account")
+            if contact_id in seen:
+                file.problem(
+                    line, f"duplicate contact id {contact_id!r} (first on line {seen[contact_id]})"
+                )
+                ok = False
+            elif contact_id:
+                seen[contact_id] = line
+            roles, roles_ok = _parsed(file, line, row, "dmu_roles", parse_dmu_roles, _NO_DMU)
+            gatekeeper, flag_ok = _parsed(file, line, row, "gatekeeper", parse_bool, False)
+            if ok and roles_ok and flag_ok:
+                yield Contact(
+                    contact_id, account_id, name, roles, gatekeeper,
+                    _text(row, columns, "email"), _text(row, columns, "title"),
+                )  # fmt: skip
+
+    def members(self) -> Iterator[Member]:
+        file = self._file("members.csv", "id", "name")
+        if not file.exists():
+            return
+        self._member_ids = set()
+        seen: dict[str, int] = {}
+        for line, row in file.rows():
+            columns = file.columns
+            member_id, name = row[columns["id"]], row[columns["name"]]
+            ok = _present(file, line, "id", member_id) & _present(file, line, "name", name)
+            if member_id in seen:
+                file.problem(
+                    line, f"duplicate member id {member_id!r} (first on line {seen[member_id]})"
+                )
+                ok = False
+            elif member_id:
+                seen[member_id] = line
+            self._member_ids.add(member_id)
+            capacity, capacity_ok = _parsed(
+                file, line, row, "capacity_per_week", parse_capacity, None
+            )
+            if ok and capacity_ok:
+                yield Member(member_id, name, _text(row, columns, "email"), capacity)
+
+    def team(self) -> Iterator[TeamMember] | None:
+        file = self._file("team.csv", "account_id", "member_id", "psu_roles")
+        if not file.exists():
+            return None
+        return self._team(file)
+
+    def _team(self, file: CsvFile) -> Iterator[TeamMember]:
+        known = self._known_accounts()
+        if self._member_ids is None and (self.folder / "members.csv").is_file():
+            for _ in self.members():
+                pass
+        members = self._member_ids
+        merged: dict[tuple[str, str], TeamMember] = {}
+        for line, row in file.rows():
+            columns = file.columns
+            account_id, member_id = row[columns["account_id"]], row[columns["member_id"]]
+            ok = _known(file, line, "account_id", account_id, known, "account")
+            if members is not None:
+                ok &= _known(file, line, "member_id", member_id, members, "member")
+            else:
+                ok &= _present(file, line, "member_id", member_id)
+            roles, roles_ok = _parsed(file, line, row, "psu_roles", parse_psu_roles, _NO_PSU)
+            pioneer, pioneer_ok = _parsed(file, line, row, "pioneer", parse_bool, False)
+            if not (ok and roles_ok and pioneer_ok):
+                continue
+            earlier = merged.get((account_id, member_id))
+            if earlier is not None:  # the same person listed twice: one place, roles combined
+                roles = earlier.psu_roles | roles
+                pioneer = earlier.pioneer or pioneer
+            merged[(account_id, member_id)] = TeamMember(account_id, member_id, roles, pioneer)
+        yield from merged.values()
+
+    # -- activities and tasks -----------------------------------------------------------------
+
+    def activities(self, since: date, until: date) -> Iterator[Activity]:
+        """Every valid activity (each row is checked; the domain applies the lookback)."""
+        file = self._file("activities.csv", "account_id", "contact_id", "member_id", "date")
+        if not file.exists():
+            return
+        known = self._known_accounts()
+        for line, row in file.rows():
+            columns = file.columns
+            account_id = row[columns["account_id"]]
+            ok = _known(file, line, "account_id", account_id, known, "account")
+            ok &= _present(file, line, "contact_id", row[columns["contact_id"]])
+            ok &= _present(file, line, "member_id", row[columns["member_id"]])
+            day = _required_cell(file, line, row, "date", parse_date)
+            status = row[columns["status"]].strip().lower() if "status" in columns else ""
+            if ok and day is not None:
+                yield Activity(
+                    row[columns["member_id"]], row[columns["contact_id"]], day,
+                    status in _COMPLETED, account_id,
+                )  # fmt: skip
+
+    def open_tasks(self) -> Iterator[TaskRecord]:
+        return iter(())
+
+    def close(self) -> None:
+        """Raise :class:`InputDataError` listing every problem found while reading."""
+        if self.problems:
+            raise InputDataError(self.problems.items)
+
+
+def _present(file: CsvFile, line: int, column: str, value: str) -> bool:
+    if value.strip():
+        return True
+    file.problem(line, f"column {column!r}: a value is required")
+    return False
+
+
+def _known(file: CsvFile, line: int, column: str, value: str, known: set[str], what: str) -> bool:
+    if not _present(file, line, column, value):
+        return False
+    if value in known:
+        return True
+    file.cell_problem(line, column, value, f"unknown {what} (not in {what}s.csv)")
+    return False
+
+
+def _text(row: list[str], columns: dict[str, int], name: str) -> str | None:
+    return (row[columns[name]] or None) if name in columns else None
+
+
+def _parsed(
+    file: CsvFile, line: int, row: list[str], column: str, parse: Callable[[str], T], default: T
+) -> tuple[T, bool]:
+    """Parse an optional column: ``(default, True)`` when absent, ``(default, False)`` when bad."""
+    if column not in file.columns:
+        return default, True
+    raw = row[file.columns[column]]
+    try:
+        return parse(raw), True
+    except CellError as exc:
+        file.cell_problem(line, column, raw, str(exc))
+        return default, False
+
+
+def _required_cell(
+    file: CsvFile, line: int, row: list[str], column: str, parse: Callable[[str], T]
+) -> T | None:
+    """Parse a required column; ``None`` (and a recorded problem) when empty or bad."""
+    raw = row[file.columns[column]]
+    if not raw.strip():
+        file.problem(line, f"column {column!r}: a value is required")
+        return None
+    value, ok = _parsed(file, line, row, column, parse, None)
+    return value if ok else None

@@ -1,0 +1,239 @@
+"""The TOML configuration file as pydantic models; reads one file.
+
+Unknown keys are errors, every key has a default, and every error names the key and the value.
+Floats are parsed as ``Decimal`` so ``a = 0.8`` means exactly 4/5. :meth:`Config.settings`
+converts the validated file into the domain's plain settings.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from .domain.model import DmuRole, PsuRole, Segment
+from .domain.settings import (
+    Better,
+    CriterionSettings,
+    MethodSettings,
+    PlanRule,
+    PlanSettings,
+    RatingSettings,
+    SegmentationRule,
+    SegmentationSettings,
+    default_thresholds,
+)
+from .errors import ConfigError
+
+__all__ = ["MAX_CRITERIA", "Config", "load_config", "parse_config"]
+
+#: The article limits the customer rating to five criteria: a few well-chosen criteria tell more
+#: than many, and ranking accounts against each other stays meaningful only on a handful.
+MAX_CRITERIA = 5
+
+
+def _normalized(value: Any) -> Any:
+    """Role keys, rule names and the like match case-insensitively after trimming."""
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _segment(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+Key = Annotated[str, BeforeValidator(_normalized)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSection(_Section):
+    kind: Annotated[Literal["csv", "salesforce", "hubspot"], BeforeValidator(_normalized)] = "csv"
+    path: Path = Path("data")
+
+
+class PeriodSection(_Section):
+    months: int = Field(default=12, ge=1, le=120)
+
+
+class SegmentsSection(_Section):
+    rule: Annotated[SegmentationRule, BeforeValidator(_normalized)] = SegmentationRule.REVENUE_SHARE
+    a: Decimal | None = Field(default=None, gt=0, le=1)
+    b: Decimal | None = Field(default=None, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _a_not_above_b(self) -> Self:
+        a, b = self.thresholds()
+        if a > b:
+            raise ValueError(f"a ({a}) must not be greater than b ({b})")
+        return self
+
+    def thresholds(self) -> tuple[Decimal, Decimal]:
+        default_a, default_b = default_thresholds(self.rule)
+        return (
+            self.a if self.a is not None else default_a,
+            self.b if self.b is not None else default_b,
+        )
+
+
+class CriterionSection(_Section):
+    key: str = Field(pattern=r"^[A-Za-z0-9_]+$", max_length=64)
+    label: str | None = None
+    source: str = Field(min_length=1)
+    better: Annotated[Better, BeforeValidator(_normalized)] = Better.HIGHER
+
+
+class RatingSection(_Section):
+    top: int = Field(default=5, ge=1)
+    accounts: list[str] | None = None
+    criteria: list[CriterionSection] = Field(default_factory=list)
+
+    @field_validator("criteria")
+    @classmethod
+    def _at_most_five(cls, criteria: list[CriterionSection]) -> list[CriterionSection]:
+        if len(criteria) > MAX_CRITERIA:
+            raise ValueError(
+                f"{len(criteria)} criteria given; the customer rating uses at most "
+                f"{MAX_CRITERIA}: a few well-chosen criteria say more than many, and accounts "
+                "ranked against each other on more criteria blur into the average"
+            )
+        keys = [criterion.key for criterion in criteria]
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise ValueError(f"criterion keys must be unique; repeated: {', '.join(repeated)}")
+        return criteria
+
+    @field_validator("accounts")
+    @classmethod
+    def _unique_accounts(cls, accounts: list[str] | None) -> list[str] | None:
+        if accounts is None:
+            return None
+        repeated = sorted({a for a in accounts if accounts.count(a) > 1})
+        if repeated:
+            raise ValueError(f"account ids must be unique; repeated: {', '.join(repeated)}")
+        if any(not a for a in accounts):
+            raise ValueError("account ids must not be empty")
+        return accounts
+
+
+class RuleSection(_Section):
+    segment: Annotated[Literal["A", "B", "C"], BeforeValidator(_segment)]
+    psu: Annotated[PsuRole, BeforeValidator(_normalized)]
+    dmu: Annotated[DmuRole, BeforeValidator(_normalized)]
+    every_days: int = Field(ge=1)
+
+
+class PlanSection(_Section):
+    lookback_days: int = Field(default=365, ge=1)
+    horizon_days: int = Field(default=28, ge=1)
+    capacity_per_week: int = Field(default=10, ge=0)
+    closed_status: str = Field(default="Deferred", min_length=1)
+    rules: list[RuleSection] | None = None
+
+
+class Config(_Section):
+    """The whole configuration file; ``base_dir`` resolves relative paths (the file's folder)."""
+
+    source: SourceSection = Field(default_factory=SourceSection)
+    period: PeriodSection = Field(default_factory=PeriodSection)
+    segments: SegmentsSection = Field(default_factory=SegmentsSection)
+    rating: RatingSection = Field(default_factory=RatingSection)
+    plan: PlanSection = Field(default_factory=PlanSection)
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    def source_path(self) -> Path:
+        return (
+            self.source.path if self.source.path.is_absolute() else self.base_dir / self.source.path
+        )
+
+    def settings(self) -> MethodSettings:
+        """The domain settings this file describes."""
+        a, b = self.segments.thresholds()
+        plan = self.plan
+        defaults = PlanSettings()
+        rules = (
+            tuple(
+                PlanRule(Segment(rule.segment), rule.psu, rule.dmu, rule.every_days)
+                for rule in plan.rules
+            )
+            if plan.rules is not None
+            else defaults.rules
+        )
+        return MethodSettings(
+            months=self.period.months,
+            segmentation=SegmentationSettings(self.segments.rule, a, b),
+            rating=RatingSettings(
+                top=self.rating.top,
+                accounts=tuple(self.rating.accounts) if self.rating.accounts is not None else None,
+                criteria=tuple(
+                    CriterionSettings(c.key, c.source, c.better, c.label)
+                    for c in self.rating.criteria
+                ),
+            ),
+            plan=PlanSettings(
+                lookback_days=plan.lookback_days,
+                horizon_days=plan.horizon_days,
+                capacity_per_week=plan.capacity_per_week,
+                closed_status=plan.closed_status,
+                rules=rules,
+            ),
+        )
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not part.startswith(("function-", "literal[", "enum[")) and "[" not in part:
+            text += f".{part}" if text else part
+    return text or "(top level)"
+
+
+def _describe(error: Any) -> str:
+    key = _location(tuple(error["loc"]))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"key '{key}': unknown key (value {error['input']!r}); check the spelling"
+    return f"key '{key}': value {error['input']!r}: {message}"
+
+
+def parse_config(text: str, *, origin: str = "<config>", base_dir: Path | None = None) -> Config:
+    """Validate TOML text; ``origin`` names the file in error messages.
+
+    Raises:
+        ConfigError: the TOML does not parse, or a key is unknown or has a bad value.
+    """
+    try:
+        raw = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        lines = [f"{origin}: {_describe(error)}" for error in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None
+    return config.model_copy(update={"base_dir": base_dir or Path(".")})
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a config file; relative paths in it are relative to its folder."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    return parse_config(text, origin=str(path), base_dir=path.parent)

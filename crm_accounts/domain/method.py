@@ -1,0 +1,172 @@
+"""The whole method on one dataset: identify, intensify, integrate. Pure; no I/O, no clock.
+
+:func:`run_method` takes already-aggregated inputs (revenue per account, last contact per pair)
+so that the caller can stream millions of raw rows through the aggregators without keeping them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import TypeVar
+
+from ..errors import ConfigError
+from .contact_plan import ContactHistory, ContactMatrix, build_contact_matrix, dmu_coverage
+from .model import Account, Contact, Member, Segment, TeamMember
+from .planning import PlannedContact, plan_contacts
+from .rating import Rating, default_criteria, rate_accounts, select_rated
+from .revenue import Period, RevenueSummary
+from .segmentation import (
+    GroupFigures,
+    Pareto,
+    Segmentation,
+    group_figures,
+    pareto_figures,
+    segment_accounts,
+)
+from .settings import METRICS, MethodSettings
+
+__all__ = ["MethodInput", "MethodResult", "run_method"]
+
+_Row = TypeVar("_Row", Contact, TeamMember)
+
+
+@dataclass(frozen=True, slots=True)
+class MethodInput:
+    """Everything the method reads, aggregated.
+
+    ``contacts`` and ``team`` are ``None`` when the source has no such data; the contact matrix
+    and plan then stay empty. ``attribute_names`` are the account attributes the source offers.
+    """
+
+    accounts: Sequence[Account]
+    revenue: RevenueSummary
+    history: ContactHistory
+    members: Mapping[str, Member]
+    contacts: Sequence[Contact] | None = None
+    team: Sequence[TeamMember] | None = None
+    attribute_names: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class MethodResult:
+    as_of: date
+    period: Period
+    accounts: Mapping[str, Account]
+    segmentation: Segmentation
+    segments: Mapping[str, Segment]
+    groups: Mapping[str, GroupFigures]
+    pareto: Pareto
+    rating: Rating
+    coverage: Mapping[str, Decimal] | None
+    matrix: ContactMatrix
+    plan: tuple[PlannedContact, ...]
+    revenue: RevenueSummary
+    warnings: tuple[str, ...]
+    has_contact_plan: bool = False
+
+    def open_gaps(self) -> dict[str, int]:
+        """Number of gaps per account id (accounts without gaps are absent)."""
+        counts: dict[str, int] = {}
+        for gap in self.matrix.gaps:
+            counts[gap.account_id] = counts.get(gap.account_id, 0) + 1
+        return counts
+
+
+def _group_by_account(rows: Sequence[_Row]) -> dict[str, list[_Row]]:
+    grouped: dict[str, list[_Row]] = {}
+    for row in rows:
+        grouped.setdefault(row.account_id, []).append(row)
+    return grouped
+
+
+def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> MethodResult:
+    """Segment, rate, build the contact matrix and plan contacts for one as-of date.
+
+    Raises:
+        ConfigError: the rating names an account the data lacks, or a criterion source that is
+            neither a metric nor an account attribute.
+    """
+    accounts = {account.id: account for account in data.accounts}
+    summary = data.revenue
+    segmentation = segment_accounts(accounts, summary, settings.segmentation)
+    segments = segmentation.segments()
+
+    rating_settings = settings.rating
+    for index, account_id in enumerate(rating_settings.accounts or ()):
+        if account_id not in accounts:
+            raise ConfigError(f"rating.accounts[{index}]: unknown account id {account_id!r}")
+    criteria = rating_settings.criteria or default_criteria(
+        summary.has_margins, summary.has_products
+    )
+    for index, criterion in enumerate(criteria):
+        if criterion.source not in METRICS and criterion.source not in data.attribute_names:
+            raise ConfigError(
+                f"rating.criteria[{index}].source: {criterion.source!r} is neither a metric "
+                f"({', '.join(METRICS)}) nor an account attribute of the source "
+                f"(attributes: {', '.join(sorted(data.attribute_names)) or 'none'})"
+            )
+    group_a = [c.account_id for c in segmentation.customers if c.segment is Segment.A]
+    rated_ids = select_rated(rating_settings, group_a)
+
+    def metric(account_id: str, name: str) -> Decimal | None:
+        if name == "revenue":
+            return summary.revenue_of(account_id)
+        if name == "margin":
+            return summary.margin_of(account_id)
+        return summary.products_per_year(account_id)
+
+    rating = rate_accounts(
+        rated_ids,
+        criteria,
+        metric,
+        lambda account_id: accounts[account_id].attributes,
+        summary.revenue_of,
+    )
+
+    coverage: dict[str, Decimal] | None = None
+    contacts_by_account = _group_by_account(data.contacts or ())
+    if data.contacts is not None:
+        coverage = {
+            account_id: dmu_coverage(contacts_by_account.get(account_id, ()))
+            for account_id in accounts
+        }
+    matrix = ContactMatrix((), ())
+    plan: tuple[PlannedContact, ...] = ()
+    if data.contacts is not None and data.team is not None:
+        order = [(c.account_id, c.segment) for c in segmentation.customers]
+        matrix = build_contact_matrix(
+            order, contacts_by_account, _group_by_account(data.team), data.history, as_of,
+            settings.plan,
+        )  # fmt: skip
+        default_capacity = settings.plan.capacity_per_week
+
+        def capacity_of(member_id: str) -> int:
+            member = data.members.get(member_id)
+            if member is None or member.capacity_per_week is None:
+                return default_capacity
+            return member.capacity_per_week
+
+        plan = plan_contacts(
+            matrix.pairs, segments, rating.position_of(), capacity_of, as_of,
+            settings.plan.horizon_days,
+        )  # fmt: skip
+
+    return MethodResult(
+        as_of=as_of,
+        period=summary.period,
+        accounts=accounts,
+        segmentation=segmentation,
+        segments=segments,
+        groups=group_figures(segmentation, summary),
+        pareto=pareto_figures(segmentation, summary),
+        rating=rating,
+        coverage=coverage,
+        matrix=matrix,
+        plan=plan,
+        revenue=summary,
+        warnings=rating.warnings,
+        has_contact_plan=data.contacts is not None and data.team is not None,
+    )

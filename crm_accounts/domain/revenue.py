@@ -1,0 +1,92 @@
+"""Per-account revenue, margin and product figures for the period. Pure; no I/O.
+
+Revenue lines are streamed through :func:`summarize_revenue` once and never kept, so memory grows
+with the number of accounts, not with the number of lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, localcontext
+
+from .calendar import months_before
+from .model import RevenueLine
+
+__all__ = ["EXACT", "Period", "RevenueSummary", "summarize_revenue"]
+
+#: Decimal precision for sums and comparisons: money never rounds inside the method.
+EXACT = 60
+
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Revenue period ``start < date <= end``; ``start`` is excluded."""
+
+    start: date
+    end: date
+    months: int
+
+    @classmethod
+    def ending(cls, as_of: date, months: int) -> Period:
+        """The ``months`` calendar months up to and including ``as_of``."""
+        return cls(months_before(as_of, months), as_of, months)
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, date) and self.start < day <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class RevenueSummary:
+    """Figures per account id; accounts without lines in the period are absent."""
+
+    period: Period
+    revenue: dict[str, Decimal]
+    margin: dict[str, Decimal]
+    products: dict[str, int]
+    has_margins: bool
+    has_products: bool
+
+    def revenue_of(self, account_id: str) -> Decimal:
+        return self.revenue.get(account_id, _ZERO)
+
+    def margin_of(self, account_id: str) -> Decimal | None:
+        """The account's margin, or ``None`` when the data has no margins at all."""
+        return self.margin.get(account_id, _ZERO) if self.has_margins else None
+
+    def products_per_year(self, account_id: str) -> Decimal | None:
+        """Distinct products scaled to a year, or ``None`` when the data has no products."""
+        if not self.has_products:
+            return None
+        with localcontext(prec=EXACT):
+            return Decimal(self.products.get(account_id, 0) * 12) / self.period.months
+
+
+def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSummary:
+    """Sum amounts and margins and count distinct products per account within ``period``.
+
+    Margins (products) "exist" when any line, in the period or not, carries one.
+    """
+    revenue: dict[str, Decimal] = {}
+    margin: dict[str, Decimal] = {}
+    product_sets: dict[str, set[str]] = {}
+    has_margins = has_products = False
+    start, end = period.start, period.end
+    with localcontext(prec=EXACT):
+        for account_id, day, amount, line_margin, product in lines:
+            if line_margin is not None:
+                has_margins = True
+            if product:
+                has_products = True
+            if not start < day <= end:
+                continue
+            revenue[account_id] = revenue.get(account_id, _ZERO) + amount
+            if line_margin is not None:
+                margin[account_id] = margin.get(account_id, _ZERO) + line_margin
+            if product:
+                product_sets.setdefault(account_id, set()).add(product)
+    products = {account_id: len(values) for account_id, values in product_sets.items()}
+    return RevenueSummary(period, revenue, margin, products, has_margins, has_products)

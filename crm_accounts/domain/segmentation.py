@@ -1,0 +1,211 @@
+"""ABC segmentation, the article's four questions per group, and Pareto figures. Pure.
+
+All comparisons are exact: thresholds and money are ``Decimal`` and computed with
+:data:`~.revenue.EXACT` digits, so ``prior < a * total`` never suffers from binary rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
+
+from .model import Segment
+from .revenue import EXACT, RevenueSummary
+from .settings import SegmentationRule, SegmentationSettings
+
+__all__ = [
+    "GROUPS",
+    "PARETO_SHARE",
+    "GroupFigures",
+    "MarginConcentration",
+    "Pareto",
+    "Segmentation",
+    "SegmentedAccount",
+    "group_figures",
+    "pareto_figures",
+    "segment_accounts",
+]
+
+#: The Pareto figures always look for 80%, whatever the segmentation rule.
+PARETO_SHARE = Decimal("0.8")
+GROUPS: tuple[str, ...] = ("A", "B", "C", "all")
+_ZERO = Decimal(0)
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentedAccount:
+    """A customer in segmentation order with its shares of the total revenue."""
+
+    account_id: str
+    segment: Segment
+    revenue: Decimal
+    revenue_share: Decimal
+    cumulative_share: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Segmentation:
+    """Customers in segmentation order, then the ids of accounts without positive revenue."""
+
+    customers: tuple[SegmentedAccount, ...]
+    no_revenue: tuple[str, ...]
+    total: Decimal
+
+    def segments(self) -> dict[str, Segment]:
+        """Segment per account id, ``none`` included."""
+        result = {c.account_id: c.segment for c in self.customers}
+        result.update(dict.fromkeys(self.no_revenue, Segment.NONE))
+        return result
+
+
+def _revenue_order(revenue: dict[str, Decimal]) -> list[tuple[str, Decimal]]:
+    """Customers (revenue > 0) by revenue descending, ties by id in plain string order."""
+    customers = [(account_id, value) for account_id, value in revenue.items() if value > 0]
+    customers.sort(key=lambda item: item[0])
+    customers.sort(key=lambda item: item[1], reverse=True)  # stable: ids stay ascending in ties
+    return customers
+
+
+def segment_accounts(
+    account_ids: Iterable[str], summary: RevenueSummary, settings: SegmentationSettings
+) -> Segmentation:
+    """Assign A, B, C (or ``none``) to every account, following the configured rule."""
+    ids = list(account_ids)
+    revenue = {account_id: summary.revenue_of(account_id) for account_id in ids}
+    order = _revenue_order(revenue)
+    no_revenue = tuple(sorted(account_id for account_id in ids if revenue[account_id] <= 0))
+    a, b = settings.a, settings.b
+    with localcontext(prec=EXACT):
+        total = sum((value for _, value in order), _ZERO)
+        if settings.rule is SegmentationRule.REVENUE_SHARE:
+            a_limit, b_limit = a * total, b * total
+        else:
+            n = len(order)
+            a_count = int((a * n).to_integral_value(rounding=ROUND_CEILING))
+            b_count = int((b * n).to_integral_value(rounding=ROUND_CEILING))
+        customers: list[SegmentedAccount] = []
+        prior = _ZERO
+        for position, (account_id, value) in enumerate(order, start=1):
+            if settings.rule is SegmentationRule.REVENUE_SHARE:
+                segment = (
+                    Segment.A if prior < a_limit else Segment.B if prior < b_limit else Segment.C
+                )
+            else:
+                segment = (
+                    Segment.A
+                    if position <= a_count
+                    else Segment.B
+                    if position <= b_count
+                    else Segment.C
+                )
+            prior += value
+            customers.append(
+                SegmentedAccount(account_id, segment, value, value / total, prior / total)
+            )
+    return Segmentation(tuple(customers), no_revenue, total)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFigures:
+    """The article's four questions for one group (A, B, C or all customers)."""
+
+    accounts: int
+    accounts_share: Decimal | None
+    revenue: Decimal
+    revenue_share: Decimal | None
+    avg_revenue: Decimal | None
+    avg_products_per_year: Decimal | None
+    margin: Decimal | None
+    margin_share: Decimal | None
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal | None:
+    return part / whole if whole else None
+
+
+def group_figures(segmentation: Segmentation, summary: RevenueSummary) -> dict[str, GroupFigures]:
+    """Figures per group key in :data:`GROUPS`; empty groups get zero counts and null averages."""
+    members: dict[str, list[str]] = {group: [] for group in GROUPS}
+    for customer in segmentation.customers:
+        members[customer.segment.value].append(customer.account_id)
+        members["all"].append(customer.account_id)
+    n_customers = len(segmentation.customers)
+    with localcontext(prec=EXACT):
+        total_margin = sum(
+            (summary.margin.get(account_id, _ZERO) for account_id in members["all"]), _ZERO
+        )
+        result: dict[str, GroupFigures] = {}
+        for group, ids in members.items():
+            count = len(ids)
+            revenue = sum((summary.revenue_of(account_id) for account_id in ids), _ZERO)
+            margin = (
+                sum((summary.margin.get(account_id, _ZERO) for account_id in ids), _ZERO)
+                if summary.has_margins
+                else None
+            )
+            products: Decimal | None = None
+            if summary.has_products and count:
+                per_year = (summary.products_per_year(account_id) or _ZERO for account_id in ids)
+                products = sum(per_year, _ZERO) / count
+            result[group] = GroupFigures(
+                accounts=count,
+                accounts_share=_share(Decimal(count), Decimal(n_customers)),
+                revenue=revenue,
+                revenue_share=_share(revenue, segmentation.total),
+                avg_revenue=(revenue / count).quantize(_CENT, ROUND_HALF_UP) if count else None,
+                avg_products_per_year=products,
+                margin=margin,
+                margin_share=_share(margin, total_margin) if margin is not None else None,
+            )
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class MarginConcentration:
+    """The smallest top group by margin making 80% of margin: its customer and revenue share."""
+
+    customers_share: Decimal
+    revenue_share: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Pareto:
+    customers_share_for_80pct_revenue: Decimal | None
+    margin: MarginConcentration | None
+
+
+def _prefix_reaching(values: Sequence[Decimal], target: Decimal) -> int:
+    """Length of the shortest prefix whose running sum reaches ``target``."""
+    running = _ZERO
+    for length, value in enumerate(values, start=1):
+        running += value
+        if running >= target:
+            return length
+    return len(values)
+
+
+def pareto_figures(segmentation: Segmentation, summary: RevenueSummary) -> Pareto:
+    """Share of customers making 80% of revenue, and margin concentration when it applies."""
+    customers = segmentation.customers
+    n = len(customers)
+    if not n:
+        return Pareto(None, None)
+    with localcontext(prec=EXACT):
+        k = _prefix_reaching([c.revenue for c in customers], PARETO_SHARE * segmentation.total)
+        revenue_share = Decimal(k) / n
+        if not summary.has_margins:
+            return Pareto(revenue_share, None)
+        by_margin = sorted(
+            ((summary.margin.get(c.account_id, _ZERO), c.account_id, c.revenue) for c in customers),
+            key=lambda item: item[1],
+        )
+        by_margin.sort(key=lambda item: item[0], reverse=True)
+        total_margin = sum((item[0] for item in by_margin), _ZERO)
+        if total_margin <= 0:
+            return Pareto(revenue_share, None)
+        m = _prefix_reaching([item[0] for item in by_margin], PARETO_SHARE * total_margin)
+        top_revenue = sum((item[2] for item in by_margin[:m]), _ZERO)
+        concentration = MarginConcentration(Decimal(m) / n, top_revenue / segmentation.total)
+    return Pareto(revenue_share, concentration)

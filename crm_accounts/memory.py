@@ -1,0 +1,154 @@
+"""An in-memory connector: the port's fake for tests and for embedding. No I/O.
+
+It behaves like a small CRM: ids are assigned on create, tasks the product did not create are
+invisible to :meth:`open_tasks` and refused by update and close, unknown accounts are refused per
+record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date
+from itertools import count
+
+from .domain.model import Account, Activity, Contact, Member, RevenueLine, TeamMember
+from .domain.revenue import Period
+from .ports import (
+    AccountRecord,
+    FieldUpdate,
+    TargetField,
+    TaskClose,
+    TaskDraft,
+    TaskRecord,
+    TaskUpdate,
+    WriteResult,
+)
+
+__all__ = ["InMemoryConnector", "StoredTask"]
+
+_TARGETS = frozenset(TargetField)
+
+
+@dataclass(slots=True)
+class StoredTask:
+    record: TaskRecord
+    status: str = "Open"
+    owned: bool = True
+
+
+@dataclass
+class InMemoryConnector:
+    """Holds every collection in lists; implements both ``Source`` and ``Writer``."""
+
+    account_list: list[Account] = field(default_factory=list)
+    revenue: list[RevenueLine] = field(default_factory=list)
+    contact_list: list[Contact] | None = None
+    member_list: list[Member] = field(default_factory=list)
+    team_list: list[TeamMember] | None = None
+    activity_list: list[Activity] = field(default_factory=list)
+    targets: dict[str, dict[str, str]] = field(default_factory=dict)
+    tasks: dict[str, StoredTask] = field(default_factory=dict)
+    _ids: Iterator[int] = field(default_factory=lambda: count(1), repr=False)
+
+    def accounts(self) -> Iterable[AccountRecord]:
+        return [AccountRecord(a, dict(self.targets.get(a.id, {}))) for a in self.account_list]
+
+    def attribute_names(self) -> frozenset[str]:
+        return frozenset(name for a in self.account_list for name in a.attributes)
+
+    def revenue_lines(self, period: Period) -> Iterable[RevenueLine]:
+        return [line for line in self.revenue if line.date in period]
+
+    def contacts(self) -> Iterable[Contact] | None:
+        return self.contact_list
+
+    def members(self) -> Iterable[Member]:
+        return self.member_list
+
+    def team(self) -> Iterable[TeamMember] | None:
+        return self.team_list
+
+    def activities(self, since: date, until: date) -> Iterable[Activity]:
+        return [a for a in self.activity_list if since < a.date <= until]
+
+    def open_tasks(self) -> Iterable[TaskRecord]:
+        return [t.record for t in self.tasks.values() if t.owned and t.status == "Open"]
+
+    def close(self) -> None:
+        return None
+
+    def _known_account(self, account_id: str) -> bool:
+        return any(a.id == account_id for a in self.account_list)
+
+    def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]:
+        results = []
+        for update in updates:
+            unknown = sorted(set(update.values) - _TARGETS)
+            if not self._known_account(update.account_id):
+                results.append(WriteResult(update.account_id, False, error="unknown account"))
+            elif unknown:
+                error = f"not a target field: {', '.join(unknown)}"
+                results.append(WriteResult(update.account_id, False, error=error))
+            else:
+                stored = self.targets.setdefault(update.account_id, {})
+                for name, value in update.values.items():
+                    if value is None:
+                        stored.pop(name, None)
+                    else:
+                        stored[name] = value
+                results.append(WriteResult(update.account_id, True, crm_id=update.account_id))
+        return results
+
+    def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]:
+        results = []
+        for draft in drafts:
+            if not self._known_account(draft.account_id):
+                results.append(WriteResult(draft.key, False, error="unknown account"))
+                continue
+            task_id = f"T{next(self._ids):06d}"
+            self.tasks[task_id] = StoredTask(
+                TaskRecord(
+                    task_id,
+                    draft.key,
+                    draft.account_id,
+                    draft.member_id,
+                    draft.contact_id,
+                    draft.due_date,
+                    draft.subject,
+                    draft.description,
+                )
+            )
+            results.append(WriteResult(draft.key, True, crm_id=task_id))
+        return results
+
+    def _owned_open(self, task_id: str) -> StoredTask | None:
+        task = self.tasks.get(task_id)
+        return task if task is not None and task.owned and task.status == "Open" else None
+
+    def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]:
+        results = []
+        for update in updates:
+            task = self._owned_open(update.id)
+            if task is None:
+                results.append(WriteResult(update.key, False, error="no open task of ours"))
+                continue
+            task.record = replace(
+                task.record,
+                due_date=update.due_date,
+                subject=update.subject,
+                description=update.description,
+            )
+            results.append(WriteResult(update.key, True, crm_id=update.id))
+        return results
+
+    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
+        results = []
+        for close in closes:
+            task = self._owned_open(close.id)
+            if task is None:
+                results.append(WriteResult(close.key, False, error="no open task of ours"))
+                continue
+            task.status = close.status
+            results.append(WriteResult(close.key, True, crm_id=close.id))
+        return results

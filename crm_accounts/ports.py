@@ -1,0 +1,165 @@
+"""The connector port: what the services need from a CRM or a file source. No I/O here.
+
+Two small protocols, so a read-only source (a CSV export) is still a full source:
+
+* :class:`Source` reads accounts (with attributes and the current values of the target fields),
+  revenue lines, contacts with DMU roles, members, the account teams with PSU roles, activities,
+  and the open tasks this product created earlier.
+* :class:`Writer` writes target fields and creates, updates and closes tasks, returning one
+  :class:`WriteResult` per record (a refused record is a result, never an exception).
+
+Adapters map vendor payloads to these records; the services never see a vendor object. Large
+collections are iterators so adapters can page lazily. :mod:`crm_accounts.memory` is the
+in-memory implementation used by tests; ``tests/contract`` is the suite every connector passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Protocol
+
+from .domain.model import Account, Activity, Contact, Member, RevenueLine, TeamMember
+from .domain.revenue import Period
+
+__all__ = [
+    "AccountRecord",
+    "FieldUpdate",
+    "Source",
+    "TargetField",
+    "TaskClose",
+    "TaskDraft",
+    "TaskRecord",
+    "TaskUpdate",
+    "WriteResult",
+    "Writer",
+]
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+class TargetField(StrEnum):
+    """The account fields the product owns; connectors map them to CRM field names."""
+
+    SEGMENT = "segment"
+    REVENUE = "revenue"
+    REVENUE_SHARE = "revenue_share"
+    RATING_POSITION = "rating_position"
+    RATING_POINTS = "rating_points"
+    DMU_COVERAGE = "dmu_coverage"
+    OPEN_GAPS = "open_gaps"
+    COMPUTED_AT = "computed_at"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """An account as a source returns it, with the current values of the target fields."""
+
+    account: Account
+    targets: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRecord:
+    """An open task this product created earlier, as read back from the CRM."""
+
+    id: str
+    key: str
+    account_id: str
+    member_id: str
+    contact_id: str
+    due_date: date
+    subject: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDraft:
+    """A task to create; ``key`` is stored in the CRM record so reruns find it again."""
+
+    key: str
+    account_id: str
+    member_id: str
+    contact_id: str
+    due_date: date
+    subject: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskUpdate:
+    id: str
+    key: str
+    due_date: date
+    subject: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class TaskClose:
+    id: str
+    key: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldUpdate:
+    """New values for some target fields of one account; ``None`` clears a field."""
+
+    account_id: str
+    values: Mapping[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """Outcome for one record: ``ref`` is the account id or task key it concerns."""
+
+    ref: str
+    ok: bool
+    crm_id: str | None = None
+    error: str | None = None
+
+
+class Source(Protocol):
+    """Reads what the method needs. ``contacts``/``team`` return ``None`` when absent."""
+
+    def accounts(self) -> Iterable[AccountRecord]: ...
+
+    def attribute_names(self) -> frozenset[str]: ...
+
+    def revenue_lines(self, period: Period) -> Iterable[RevenueLine]:
+        """At least the lines dated in ``period`` (more is allowed; the domain filters)."""
+        ...
+
+    def contacts(self) -> Iterable[Contact] | None: ...
+
+    def members(self) -> Iterable[Member]: ...
+
+    def team(self) -> Iterable[TeamMember] | None: ...
+
+    def activities(self, since: date, until: date) -> Iterable[Activity]:
+        """At least the activities dated ``since < date <= until``."""
+        ...
+
+    def open_tasks(self) -> Iterable[TaskRecord]:
+        """Open tasks this product created (found by their stored key), no others."""
+        ...
+
+    def close(self) -> None:
+        """End the read. A file source raises ``InputDataError`` listing every bad record."""
+        ...
+
+
+class Writer(Protocol):
+    """Writes the product's results; one result per input record, in input order."""
+
+    def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]: ...
+
+    def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]: ...
+
+    def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]: ...
+
+    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]: ...

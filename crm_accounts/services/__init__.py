@@ -1,0 +1,14 @@
+"""Services: gather data from a source, run the method, export and describe the result."""
+
+from .compose import open_source
+from .export import export_tables, result_document, summary_document
+from .run import compute, gather
+
+__all__ = [
+    "compute",
+    "export_tables",
+    "gather",
+    "open_source",
+    "result_document",
+    "summary_document",
+]

@@ -1,0 +1,221 @@
+"""The exported result tables and summary of docs/exports.md; writes files in ``export_tables``.
+
+Row builders are pure and shared by the CSV export and ``--json``, so both always agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator, Sequence
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Any
+
+from ..domain.method import MethodResult
+from ..domain.segmentation import GROUPS, GroupFigures
+
+__all__ = [
+    "GAP_COLUMNS",
+    "PLAN_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "export_tables",
+    "gap_rows",
+    "plan_rows",
+    "rating_columns",
+    "rating_rows",
+    "result_document",
+    "segment_rows",
+    "summary_document",
+]
+
+SEGMENT_COLUMNS = (
+    "account_id", "name", "segment", "revenue", "revenue_share", "cumulative_share", "margin",
+    "products_per_year", "dmu_coverage",
+)  # fmt: skip
+GAP_COLUMNS = (
+    "account_id", "code", "dmu_role", "psu_role", "member_id", "contact_id", "last_contact",
+    "due_date", "days_overdue",
+)  # fmt: skip
+PLAN_COLUMNS = (
+    "account_id", "member_id", "contact_id", "status", "planned_date", "due_date",
+    "days_overdue", "reason", "key",
+)  # fmt: skip
+
+_CSV_SCALE = Decimal("1e-10")
+_JSON_SCALE = Decimal("1e-6")
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else format(value, "f")
+
+
+def _ratio(value: Decimal | None) -> str:
+    """Shares and per-year figures: 10 decimals in CSV (the contract asks for at least 6)."""
+    return "" if value is None else format(value.quantize(_CSV_SCALE, ROUND_HALF_EVEN), "f")
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def segment_rows(result: MethodResult) -> Iterator[list[str]]:
+    """Customers in segmentation order, then accounts without revenue by id."""
+    summary = result.revenue
+    coverage = result.coverage
+
+    def tail(account_id: str) -> list[str]:
+        return [
+            _money(summary.margin_of(account_id)),
+            _ratio(summary.products_per_year(account_id)),
+            _ratio(coverage.get(account_id)) if coverage is not None else "",
+        ]
+
+    accounts = result.accounts
+    for c in result.segmentation.customers:
+        yield [
+            c.account_id, accounts[c.account_id].name, c.segment.value, _money(c.revenue),
+            _ratio(c.revenue_share), _ratio(c.cumulative_share), *tail(c.account_id),
+        ]  # fmt: skip
+    for account_id in result.segmentation.no_revenue:
+        yield [
+            account_id, accounts[account_id].name, "none", _money(summary.revenue_of(account_id)),
+            "", "", *tail(account_id),
+        ]  # fmt: skip
+
+
+def rating_columns(result: MethodResult) -> list[str]:
+    return ["position", "account_id", "name", "points"] + [
+        f"rank_{criterion.key}" for criterion in result.rating.criteria
+    ]
+
+
+def rating_rows(result: MethodResult) -> Iterator[list[str]]:
+    for rated in result.rating.accounts:
+        yield [
+            str(rated.position), rated.account_id, result.accounts[rated.account_id].name,
+            format(rated.points, "f"),
+            *(format(rated.ranks[c.key], "f") for c in result.rating.criteria),
+        ]  # fmt: skip
+
+
+def gap_rows(result: MethodResult) -> Iterator[list[str]]:
+    for gap in result.matrix.gaps:
+        yield [
+            _text(value)
+            for value in (
+                gap.account_id, gap.code.value, gap.dmu_role and gap.dmu_role.value,
+                gap.psu_role and gap.psu_role.value, gap.member_id, gap.contact_id,
+                gap.last_contact, gap.due_date, gap.days_overdue,
+            )
+        ]  # fmt: skip
+
+
+def plan_rows(result: MethodResult) -> Iterator[list[str]]:
+    """Planned and unscheduled contacts in priority order."""
+    for planned in result.plan:
+        pair = planned.pair
+        yield [
+            _text(value)
+            for value in (
+                pair.account_id, pair.member_id, pair.contact_id, planned.status.value,
+                planned.planned_date, pair.due_date, pair.days_overdue, planned.reason,
+                planned.key,
+            )
+        ]  # fmt: skip
+
+
+def _json_ratio(value: Decimal | None) -> float | None:
+    return None if value is None else float(value.quantize(_JSON_SCALE, ROUND_HALF_EVEN))
+
+
+def _group(figures: GroupFigures) -> dict[str, Any]:
+    return {
+        "accounts": figures.accounts,
+        "accounts_share": _json_ratio(figures.accounts_share),
+        "revenue": _money(figures.revenue),
+        "revenue_share": _json_ratio(figures.revenue_share),
+        "avg_revenue": None if figures.avg_revenue is None else _money(figures.avg_revenue),
+        "avg_products_per_year": _json_ratio(figures.avg_products_per_year),
+        "margin": None if figures.margin is None else _money(figures.margin),
+        "margin_share": _json_ratio(figures.margin_share),
+    }
+
+
+def summary_document(result: MethodResult) -> dict[str, Any]:
+    """``summary.json``: period, counts, the four questions per group, Pareto, warnings."""
+    pareto = result.pareto
+    margin = pareto.margin
+    return {
+        "as_of": result.as_of.isoformat(),
+        "period_start": result.period.start.isoformat(),
+        "period_end": result.period.end.isoformat(),
+        "customers": len(result.segmentation.customers),
+        "no_revenue": len(result.segmentation.no_revenue),
+        "total_revenue": _money(result.segmentation.total),
+        "groups": {group: _group(result.groups[group]) for group in GROUPS},
+        "pareto": {
+            "customers_share_for_80pct_revenue": _json_ratio(
+                pareto.customers_share_for_80pct_revenue
+            ),
+            "margin": None
+            if margin is None
+            else {
+                "customers_share": _json_ratio(margin.customers_share),
+                "revenue_share": _json_ratio(margin.revenue_share),
+            },
+        },
+        "warnings": list(result.warnings),
+    }
+
+
+def _records(columns: Sequence[str], rows: Iterator[list[str]]) -> list[dict[str, str]]:
+    return [dict(zip(columns, row, strict=True)) for row in rows]
+
+
+def result_document(result: MethodResult) -> dict[str, Any]:
+    """Everything ``--json`` prints: the summary and the four tables as lists of objects."""
+    return {
+        "summary": summary_document(result),
+        "segments": _records(SEGMENT_COLUMNS, segment_rows(result)),
+        "ratings": _records(rating_columns(result), rating_rows(result)),
+        "gaps": _records(GAP_COLUMNS, gap_rows(result)),
+        "plan": _records(PLAN_COLUMNS, plan_rows(result)),
+    }
+
+
+def _replace_csv(path: Path, columns: Sequence[str], rows: Iterator[list[str]]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
+    os.replace(partial, path)
+
+
+def export_tables(result: MethodResult, directory: Path) -> list[Path]:
+    """Write the five result files into ``directory`` (created if needed); each file is
+    replaced atomically. Returns the paths written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tables = [
+        ("segments.csv", SEGMENT_COLUMNS, segment_rows(result)),
+        ("ratings.csv", rating_columns(result), rating_rows(result)),
+        ("gaps.csv", GAP_COLUMNS, gap_rows(result)),
+        ("plan.csv", PLAN_COLUMNS, plan_rows(result)),
+    ]
+    written = []
+    for name, columns, rows in tables:
+        _replace_csv(directory / name, columns, rows)
+        written.append(directory / name)
+    summary = directory / "summary.json"
+    partial = summary.with_name("summary.json.partial")
+    partial.write_text(json.dumps(summary_document(result), indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, summary)
+    written.append(summary)
+    return written

@@ -1,0 +1,83 @@
+"""Pull everything the method needs from a source and run it. Reads through the source port.
+
+Revenue lines and activities are streamed into the domain's aggregators and never held; the
+source is closed (and a file source raises every input problem) before anything is computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..domain.contact_plan import summarize_activities
+from ..domain.method import MethodInput, MethodResult, run_method
+from ..domain.revenue import Period, summarize_revenue
+from ..domain.settings import MethodSettings
+from ..ports import Source
+
+__all__ = ["Gathered", "compute", "gather"]
+
+Step = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Gathered:
+    """The method's input plus the current target-field values per account."""
+
+    data: MethodInput
+    targets: Mapping[str, Mapping[str, str]]
+
+
+def gather(
+    source: Source, settings: MethodSettings, as_of: date, *, step: Step = _quiet
+) -> Gathered:
+    """Read every collection once, in dependency order, and close the source.
+
+    Args:
+        step: called with a short description before each read (for progress display).
+
+    Raises:
+        InputDataError: the source holds invalid records (all of them are listed).
+    """
+    step("accounts")
+    records = list(source.accounts())
+    period = Period.ending(as_of, settings.months)
+    step("revenue")
+    revenue = summarize_revenue(source.revenue_lines(period), period)
+    step("contacts and team")
+    contacts = source.contacts()
+    contact_list = list(contacts) if contacts is not None else None
+    members = {member.id: member for member in source.members()}
+    team = source.team()
+    team_list = list(team) if team is not None else None
+    step("activities")
+    lookback = settings.plan.lookback_days
+    history = summarize_activities(
+        source.activities(as_of - timedelta(days=lookback), as_of), as_of, lookback
+    )
+    attribute_names = source.attribute_names()
+    source.close()
+    data = MethodInput(
+        accounts=[record.account for record in records],
+        revenue=revenue,
+        history=history,
+        members=members,
+        contacts=contact_list,
+        team=team_list,
+        attribute_names=attribute_names,
+    )
+    return Gathered(data, {record.account.id: record.targets for record in records})
+
+
+def compute(
+    source: Source, settings: MethodSettings, as_of: date, *, step: Step = _quiet
+) -> MethodResult:
+    """Gather from ``source`` and run the whole method for ``as_of``."""
+    gathered = gather(source, settings, as_of, step=step)
+    step("computing")
+    return run_method(gathered.data, settings, as_of)
