@@ -27,6 +27,7 @@ from .domain.revenue import Period
 
 __all__ = [
     "AccountRecord",
+    "Connector",
     "FieldUpdate",
     "Source",
     "TargetField",
@@ -163,3 +164,7 @@ class Writer(Protocol):
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]: ...
 
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]: ...
+
+
+class Connector(Source, Writer, Protocol):
+    """A CRM connector: reads and writes."""

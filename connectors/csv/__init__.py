@@ -1,4 +1,4 @@
-"""The CSV connector: a folder of CSV files as a source (see docs/csv-source.md)."""
+"""The CSV connector: a folder of CSV files as a source (see docs/formats.md)."""
 
 from .source import CsvSource
 

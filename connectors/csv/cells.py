@@ -2,7 +2,7 @@
 
 Each parser returns the value or raises :class:`CellError` with a short reason; the reader adds
 file, line, column and the offending value. Formats follow the CSV contract
-(docs/csv-source.md): ISO dates ``YYYY-MM-DD``, decimal point ``.``, ``;``-separated lists,
+(docs/formats.md): ISO dates ``YYYY-MM-DD``, decimal point ``.``, ``;``-separated lists,
 booleans ``true``/``false``/``1``/``0``/``yes``/``no``/empty.
 """
 

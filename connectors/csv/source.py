@@ -1,4 +1,4 @@
-"""The CSV connector: a source folder as defined in docs/csv-source.md. Reads files.
+"""The CSV connector: a source folder as defined in docs/formats.md. Reads files.
 
 Files are read lazily, one pass each, in the order the services ask; every bad row is recorded
 and skipped, and :meth:`CsvSource.close` raises one :class:`InputDataError` listing every

@@ -57,6 +57,7 @@ class AccountPlan:
     tier: Tier
     kind: Kind
     annual_revenue: float
+    from_top: int  # place in size order: 0 for the largest account
 
 
 def ascii_slug(text: str, separator: str = "") -> str:
@@ -128,6 +129,7 @@ class AccountPlanner:
             tier=tier,
             kind=kind,
             annual_revenue=annual,
+            from_top=from_top,
         )
 
     def _kind(self, index: int) -> Kind:

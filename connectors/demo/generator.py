@@ -185,19 +185,19 @@ top = 5
 
 [[rating.criteria]]
 key = "revenue"
-label = "Revenue, last 12 months"
+label = "Revenue"
 source = "revenue"
 better = "higher"
 
 [[rating.criteria]]
 key = "fit"
-label = "Strategic fit (team judgement, 1-10)"
+label = "Strategic fit (1-10)"
 source = "strategic_fit"
 better = "higher"
 
 [[rating.criteria]]
 key = "payment"
-label = "Average payment days"
+label = "Payment days"
 source = "payment_days"
 better = "lower"
 

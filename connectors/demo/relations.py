@@ -88,6 +88,10 @@ _TALKS_TO = {
     "delivery": {"user"},
     "administration": {"supporter"},
 }
+#: Large accounts (by place in size order) that always show a weak contact pattern, whatever the
+#: seed: one is worked only through its gatekeeper, one through a single person.
+_GATEKEEPER_ONLY_FROM_TOP = 4
+_SINGLE_THREADED_FROM_TOP = 9
 _CADENCE_DAYS: dict[Tier, int] = {"large": 30, "medium": 50, "small": 100}
 _TYPES = ("email", "call", "meeting", "task")
 _TYPE_WEIGHTS = {"executive": (1, 1, 4, 0), "delivery": (2, 3, 3, 1)}
@@ -130,7 +134,12 @@ def contacts(plan: AccountPlan, rng: random.Random, first_number: int) -> list[C
             held[rng.choice(free)].append(role)
     roleless = [i for i in range(count) if not held[i]]
     gatekeeper_chance = {"large": 0.45, "medium": 0.25, "small": 0.08}[plan.tier]
-    gatekeeper = rng.choice(roleless) if roleless and rng.random() < gatekeeper_chance else -1
+    if plan.from_top == _GATEKEEPER_ONLY_FROM_TOP:
+        gatekeeper = rng.choice(roleless) if roleless else count - 1
+    elif roleless and rng.random() < gatekeeper_chance:
+        gatekeeper = rng.choice(roleless)
+    else:
+        gatekeeper = -1
     result: list[Contact] = []
     used: set[str] = set()
     for i in range(count):
@@ -204,13 +213,14 @@ def activities(
 ) -> list[Activity]:
     """A year of contact history for the account, oldest first (never after ``as_of``)."""
     style = rng.random()
-    if not people or (plan.tier == "small" and style < 0.3) or style < 0.05:
+    forced = plan.from_top in (_GATEKEEPER_ONLY_FROM_TOP, _SINGLE_THREADED_FROM_TOP)
+    if not people or (plan.tier == "small" and style < 0.3) or (style < 0.05 and not forced):
         return []  # nobody has been in touch at all
     reachable = list(people)
     gatekeepers = [c for c in people if c.gatekeeper]
-    if gatekeepers and style > 0.85:
+    if gatekeepers and (style > 0.85 or plan.from_top == _GATEKEEPER_ONLY_FROM_TOP):
         reachable = gatekeepers  # the team never gets past the front desk
-    elif plan.tier != "small" and style < 0.15:
+    elif plan.tier != "small" and (style < 0.15 or plan.from_top == _SINGLE_THREADED_FROM_TOP):
         main = next((c for c in people if {"decider", "buyer"} & set(c.roles)), people[0])
         reachable = [main]  # single-threaded: everything runs through one person
     result: list[Activity] = []
@@ -220,9 +230,15 @@ def activities(
         talks_to = {dmu for role in seat.roles for dmu in _TALKS_TO[role]}
         for person in reachable:
             own = set(person.roles) | ({"gatekeeper"} if person.gatekeeper else set())
-            # Account managers also get to know people outside their own DMU roles.
-            natural = bool(talks_to & own) or rng.random() < (0.4 if manager in seat.roles else 0.1)
-            if not natural or rng.random() < 0.15:
+            # Account managers also get to know people outside their own DMU roles, and hold
+            # the thread when there is only one.
+            is_manager = manager in seat.roles
+            natural = bool(talks_to & own) or rng.random() < (0.4 if is_manager else 0.1)
+            if len(reachable) == 1 and is_manager:
+                natural = True
+            elif rng.random() < 0.15:
+                natural = False
+            if not natural:
                 continue  # a pair that never talks
             kind = seat.roles[0]
             result.extend(_history(seat.member_id, person.id, kind, cadence, rng, as_of))

@@ -1,4 +1,4 @@
-"""The exported result tables and summary of docs/exports.md; writes files in ``export_tables``.
+"""The exported result tables and summary of docs/formats.md; writes files in ``export_tables``.
 
 Row builders are pure and shared by the CSV export and ``--json``, so both always agree.
 """

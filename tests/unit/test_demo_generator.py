@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
+
 from crm_accounts.connectors.demo import DemoFolder, generate_demo
 
 AS_OF = date(2026, 11, 27)

@@ -1,0 +1,5 @@
+"""``python -m crm_accounts`` runs the command line."""
+
+from .cli import main
+
+main()

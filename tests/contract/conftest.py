@@ -1,0 +1,185 @@
+"""Connectors under contract: every Source/Writer implementation is listed here once.
+
+The same dataset is loaded into each connector; the contract tests then read it back (and write
+to it) through the port only. A new connector joins by adding a factory below.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from crm_accounts.connectors.csv import CsvSource
+from crm_accounts.domain import (
+    Account,
+    Activity,
+    Contact,
+    DmuRole,
+    IntegrationStage,
+    Member,
+    PsuRole,
+    RevenueLine,
+    TeamMember,
+)
+from crm_accounts.memory import InMemoryConnector
+from crm_accounts.ports import Connector, Source
+
+AS_OF = date(2026, 11, 27)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    accounts: list[Account]
+    revenue: list[RevenueLine]
+    contacts: list[Contact]
+    members: list[Member]
+    team: list[TeamMember]
+    activities: list[Activity]
+
+
+def _dataset() -> Dataset:
+    accounts = [
+        Account("a1", "Acme BV", IntegrationStage.COLLABORATIVE, {"fit": "8", "city": "Delft"}),
+        Account("a10", "Globex", None, {"fit": "6"}),
+        Account("a2", "Initech, Ltd", None, {"fit": "x", "city": "Gouda"}),
+        Account("a3", 'Umbrella "NL"', IntegrationStage.INTEGRATED, {}),
+    ]
+    revenue = [
+        RevenueLine("a1", date(2026, 1, 5), Decimal("1200.50"), Decimal("300.10"), "P1"),
+        RevenueLine("a1", date(2026, 11, 27), Decimal("99.50"), None, "P2"),
+        RevenueLine("a10", date(2025, 11, 27), Decimal("5000"), Decimal("1"), None),  # period start
+        RevenueLine("a10", date(2026, 6, 1), Decimal("400"), Decimal("100"), "P1"),
+        RevenueLine("a2", date(2026, 3, 3), Decimal("-50.25"), Decimal("-5"), "P3"),
+        RevenueLine("a2", date(2026, 3, 4), Decimal("300"), None, None),
+    ]
+    contacts = [
+        Contact("c1", "a1", "Ann de Vries", frozenset({DmuRole.DECIDER, DmuRole.BUYER}),
+                False, "ann@acme.example", "CEO"),
+        Contact("c2", "a1", "Bob Jansen", frozenset(), True, None, None),
+        Contact("c3", "a10", "Cem Yilmaz", frozenset({DmuRole.USER}), False, None, "Engineer"),
+    ]  # fmt: skip
+    members = [
+        Member("m1", "Mara Smit", "mara@example.com", 5),
+        Member("m2", "Noah Bakker", None, None),
+    ]
+    team = [
+        TeamMember("a1", "m1", frozenset({PsuRole.ACCOUNT_MANAGER}), True),
+        TeamMember("a1", "m2", frozenset({PsuRole.SUPPORT, PsuRole.DELIVERY}), False),
+        TeamMember("a10", "m1", frozenset({PsuRole.ACCOUNT_MANAGER}), False),
+    ]
+    activities = [
+        Activity("m1", "c1", date(2026, 10, 1), True, "a1"),
+        Activity("m2", "c3", date(2026, 11, 27), True, "a10"),
+        Activity("m2", "c1", date(2026, 11, 20), False, "a1"),
+        Activity("m1", "c3", date(2024, 1, 1), True, "a10"),
+    ]
+    return Dataset(accounts, revenue, contacts, members, team, activities)
+
+
+def _write(path: Path, header: list[str], rows: Iterable[list[object]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["" if cell is None else cell for cell in row])
+
+
+def _roles(roles: frozenset[DmuRole] | frozenset[PsuRole]) -> str:
+    return ";".join(sorted(role.value for role in roles))
+
+
+def write_csv_folder(data: Dataset, folder: Path) -> None:
+    """The dataset as a CSV source folder in the documented format."""
+    folder.mkdir(parents=True, exist_ok=True)
+    attributes = sorted({name for a in data.accounts for name in a.attributes})
+    _write(
+        folder / "accounts.csv",
+        ["id", "name", "integration_stage", *attributes],
+        (
+            [a.id, a.name, a.integration_stage and a.integration_stage.value]
+            + [a.attributes.get(name, "") for name in attributes]
+            for a in data.accounts
+        ),
+    )
+    _write(
+        folder / "revenue.csv",
+        ["account_id", "date", "amount", "margin", "product"],
+        ([r.account_id, r.date, r.amount, r.margin, r.product] for r in data.revenue),
+    )
+    _write(
+        folder / "contacts.csv",
+        ["id", "account_id", "name", "email", "title", "dmu_roles", "gatekeeper"],
+        (
+            [c.id, c.account_id, c.name, c.email, c.title, _roles(c.dmu_roles), c.gatekeeper]
+            for c in data.contacts
+        ),
+    )
+    _write(
+        folder / "members.csv",
+        ["id", "name", "email", "capacity_per_week"],
+        ([m.id, m.name, m.email, m.capacity_per_week] for m in data.members),
+    )
+    _write(
+        folder / "team.csv",
+        ["account_id", "member_id", "psu_roles", "pioneer"],
+        ([t.account_id, t.member_id, _roles(t.psu_roles), t.pioneer] for t in data.team),
+    )
+    _write(
+        folder / "activities.csv",
+        ["id", "account_id", "contact_id", "member_id", "date", "type", "status"],
+        (
+            [
+                f"x{i}",
+                a.account_id,
+                a.contact_id,
+                a.member_id,
+                a.date,
+                "meeting",
+                "completed" if a.completed else "open",
+            ]
+            for i, a in enumerate(data.activities)
+        ),
+    )
+
+
+def _memory(data: Dataset, _: Path) -> InMemoryConnector:
+    return InMemoryConnector(
+        account_list=list(data.accounts),
+        revenue=list(data.revenue),
+        contact_list=list(data.contacts),
+        member_list=list(data.members),
+        team_list=list(data.team),
+        activity_list=list(data.activities),
+    )
+
+
+def _csv(data: Dataset, tmp_path: Path) -> CsvSource:
+    write_csv_folder(data, tmp_path / "source")
+    return CsvSource(tmp_path / "source")
+
+
+SOURCES: dict[str, Callable[[Dataset, Path], Source]] = {"memory": _memory, "csv": _csv}
+#: Connectors with a write side. The CSV connector's write-back (accounts.csv columns and
+#: tasks.csv) belongs to the sync engine and joins this list with it.
+WRITERS: dict[str, Callable[[Dataset, Path], Connector]] = {"memory": _memory}
+
+
+@pytest.fixture
+def dataset() -> Dataset:
+    return _dataset()
+
+
+@pytest.fixture(params=sorted(SOURCES))
+def source(request: pytest.FixtureRequest, dataset: Dataset, tmp_path: Path) -> Source:
+    return SOURCES[request.param](dataset, tmp_path)
+
+
+@pytest.fixture(params=sorted(WRITERS))
+def writer(request: pytest.FixtureRequest, dataset: Dataset, tmp_path: Path) -> Connector:
+    return WRITERS[request.param](dataset, tmp_path)
