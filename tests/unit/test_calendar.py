@@ -72,5 +72,5 @@ def test_first_working_day_is_none_when_the_range_holds_only_a_weekend() -> None
 
 
 def test_first_working_day_excludes_the_end_of_the_range() -> None:
-    assert first_working_day(date(2026, 6, 6), date(2026, 6, 8)) is None
-    assert first_working_day(date(2026, 6, 6), date(2026, 6, 9)) == date(2026, 6, 8)
+    assert first_working_day(date(2026, 6, 8), date(2026, 6, 8)) is None
+    assert first_working_day(date(2026, 6, 8), date(2026, 6, 9)) == date(2026, 6, 8)
