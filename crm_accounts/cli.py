@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -55,7 +55,7 @@ def _parse_as_of(value: str | None) -> date:
 
 
 @contextmanager
-def _steps(console: Console) -> Iterator[typer.models.Any]:
+def _steps(console: Console) -> Iterator[Callable[[str], None]]:
     """A spinner naming the current step on a terminal; silent otherwise."""
     if not console.is_terminal:
         yield lambda _: None
@@ -148,16 +148,7 @@ def demo(
 def main() -> None:
     """Console-script entry point: map errors to exit codes, never a traceback for bad input."""
     try:
-        app(standalone_mode=False)
+        app()  # Typer reports its own usage errors with exit code 2
     except UsageError as exc:
         _console(stderr=True).print(f"error: {exc}", markup=False, style="red")
         sys.exit(EXIT_USAGE)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as exc:  # click's own usage errors carry an exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -50,6 +50,7 @@ class InMemoryConnector:
     targets: dict[str, dict[str, str]] = field(default_factory=dict)
     tasks: dict[str, StoredTask] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=lambda: count(1), repr=False)
+    _account_ids: set[str] = field(default_factory=set, repr=False)
 
     def accounts(self) -> Iterable[AccountRecord]:
         return [AccountRecord(a, dict(self.targets.get(a.id, {}))) for a in self.account_list]
@@ -79,7 +80,9 @@ class InMemoryConnector:
         return None
 
     def _known_account(self, account_id: str) -> bool:
-        return any(a.id == account_id for a in self.account_list)
+        if len(self._account_ids) != len(self.account_list):
+            self._account_ids = {a.id for a in self.account_list}
+        return account_id in self._account_ids
 
     def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]:
         results = []

@@ -52,7 +52,8 @@ class CsvFile:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        """The file as the user named it (folder included), for messages."""
+        return str(self.path)
 
     def exists(self) -> bool:
         return self.path.is_file()

@@ -66,6 +66,8 @@ class CsvSource:
         return CsvFile(self.folder / name, required, self.problems)
 
     def _required(self, csv_file: CsvFile) -> bool:
+        if not self.folder.is_dir():
+            return False  # reported once, in __init__
         if not csv_file.exists():
             csv_file.problem(0, "required file is missing from the source folder")
             return False
@@ -77,7 +79,7 @@ class CsvSource:
         file = self._file("accounts.csv", "id", "name")
         seen: dict[str, int] = {}
         self._account_ids = set()
-        if not self.folder.is_dir() or not self._required(file):
+        if not self._required(file):
             return
         for line, row in file.rows():
             if not self._attribute_names:

@@ -43,6 +43,7 @@ def _assert_table(actual_path: Path, expected_path: Path, *, ordered: bool) -> N
     expected_columns, expected = _read(expected_path)
     assert actual_columns == expected_columns, actual_path.name
     if not ordered:
+
         def key(row: dict[str, str]) -> tuple[str, ...]:
             return tuple(row[c] for c in expected_columns if c not in IGNORED_COLUMNS)
 
