@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
-from decimal import Decimal
+from itertools import chain
 from pathlib import Path
 from typing import TypeVar
 
@@ -142,19 +142,37 @@ class CsvSource:
         if not self._required(file):
             return
         known = self._known_accounts()
-        for line, row in file.rows():
-            columns = file.columns
-            account_id = row[columns["account_id"]]
-            ok = _known(file, line, "account_id", account_id, known, "account")
-            day = _required_cell(file, line, row, "date", parse_date)
-            amount = _required_cell(file, line, row, "amount", parse_decimal)
-            margin: Decimal | None = None
-            if "margin" in columns and row[columns["margin"]].strip():
-                margin = _required_cell(file, line, row, "margin", parse_decimal)
-                ok &= margin is not None
-            product = row[columns["product"]] if "product" in columns else ""
-            if ok and day is not None and amount is not None:
-                yield RevenueLine(account_id, day, amount, margin, product or None)
+        rows = file.rows()
+        first = next(rows, None)
+        if first is None:
+            return
+        columns = file.columns
+        i_account, i_date, i_amount = columns["account_id"], columns["date"], columns["amount"]
+        i_margin, i_product = columns.get("margin"), columns.get("product")
+        for line, row in chain((first,), rows):
+            # Fast path for the millions of valid rows; a bad row is re-read by the checker,
+            # which records every problem it has.
+            try:
+                account_id = row[i_account]
+                if account_id not in known:
+                    raise CellError
+                raw_margin = row[i_margin] if i_margin is not None else ""
+                margin = parse_decimal(raw_margin) if raw_margin.strip() else None
+                product = row[i_product] if i_product is not None else ""
+                yield RevenueLine(
+                    account_id, parse_date(row[i_date]), parse_decimal(row[i_amount]), margin,
+                    product or None,
+                )  # fmt: skip
+            except CellError:
+                self._check_revenue_row(file, line, row, known)
+
+    @staticmethod
+    def _check_revenue_row(file: CsvFile, line: int, row: list[str], known: set[str]) -> None:
+        _known(file, line, "account_id", row[file.columns["account_id"]], known, "account")
+        _required_cell(file, line, row, "date", parse_date)
+        _required_cell(file, line, row, "amount", parse_decimal)
+        if "margin" in file.columns and row[file.columns["margin"]].strip():
+            _required_cell(file, line, row, "margin", parse_decimal)
 
     # -- contacts, members, team --------------------------------------------------------------
 
@@ -252,19 +270,29 @@ class CsvSource:
         if not file.exists():
             return
         known = self._known_accounts()
-        for line, row in file.rows():
-            columns = file.columns
-            account_id = row[columns["account_id"]]
-            ok = _known(file, line, "account_id", account_id, known, "account")
-            ok &= _present(file, line, "contact_id", row[columns["contact_id"]])
-            ok &= _present(file, line, "member_id", row[columns["member_id"]])
-            day = _required_cell(file, line, row, "date", parse_date)
-            status = row[columns["status"]].strip().lower() if "status" in columns else ""
-            if ok and day is not None:
+        rows = file.rows()
+        first = next(rows, None)
+        if first is None:
+            return
+        columns = file.columns
+        i_account, i_date = columns["account_id"], columns["date"]
+        i_contact, i_member = columns["contact_id"], columns["member_id"]
+        i_status = columns.get("status")
+        for line, row in chain((first,), rows):
+            account_id, contact_id, member_id = row[i_account], row[i_contact], row[i_member]
+            try:
+                if account_id not in known or not contact_id.strip() or not member_id.strip():
+                    raise CellError
+                status = row[i_status].strip().lower() if i_status is not None else ""
                 yield Activity(
-                    row[columns["member_id"]], row[columns["contact_id"]], day,
-                    status in _COMPLETED, account_id,
+                    member_id, contact_id, parse_date(row[i_date]), status in _COMPLETED,
+                    account_id,
                 )  # fmt: skip
+            except CellError:
+                _known(file, line, "account_id", account_id, known, "account")
+                _present(file, line, "contact_id", contact_id)
+                _present(file, line, "member_id", member_id)
+                _required_cell(file, line, row, "date", parse_date)
 
     def open_tasks(self) -> Iterator[TaskRecord]:
         return iter(())
