@@ -97,13 +97,7 @@ class CsvSource:
         columns = file.columns
         account_id, name = row[columns["id"]], row[columns["name"]]
         ok = _present(file, line, "id", account_id) & _present(file, line, "name", name)
-        if account_id in seen:
-            file.problem(
-                line, f"duplicate account id {account_id!r} (first on line {seen[account_id]})"
-            )
-            ok = False
-        elif account_id:
-            seen[account_id] = line
+        ok &= _first_time(file, line, "account", account_id, seen)
         stage = None
         if "integration_stage" in columns:
             raw = row[columns["integration_stage"]]
@@ -191,13 +185,7 @@ class CsvSource:
             name = row[columns["name"]]
             ok = _present(file, line, "id", contact_id) & _present(file, line, "name", name)
             ok &= _known(file, line, "account_id", account_id, known, "account")
-            if contact_id in seen:
-                file.problem(
-                    line, f"duplicate contact id {contact_id!r} (first on line {seen[contact_id]})"
-                )
-                ok = False
-            elif contact_id:
-                seen[contact_id] = line
+            ok &= _first_time(file, line, "contact", contact_id, seen)
             roles, roles_ok = _parsed(file, line, row, "dmu_roles", parse_dmu_roles, _NO_DMU)
             gatekeeper, flag_ok = _parsed(file, line, row, "gatekeeper", parse_bool, False)
             if ok and roles_ok and flag_ok:
@@ -216,13 +204,7 @@ class CsvSource:
             columns = file.columns
             member_id, name = row[columns["id"]], row[columns["name"]]
             ok = _present(file, line, "id", member_id) & _present(file, line, "name", name)
-            if member_id in seen:
-                file.problem(
-                    line, f"duplicate member id {member_id!r} (first on line {seen[member_id]})"
-                )
-                ok = False
-            elif member_id:
-                seen[member_id] = line
+            ok &= _first_time(file, line, "member", member_id, seen)
             self._member_ids.add(member_id)
             capacity, capacity_ok = _parsed(
                 file, line, row, "capacity_per_week", parse_capacity, None
@@ -308,6 +290,16 @@ def _present(file: CsvFile, line: int, column: str, value: str) -> bool:
         return True
     file.problem(line, f"column {column!r}: a value is required")
     return False
+
+
+def _first_time(file: CsvFile, line: int, what: str, value: str, seen: dict[str, int]) -> bool:
+    """False (and a problem) when ``value`` is an id already seen on an earlier line."""
+    if value in seen:
+        file.problem(line, f"duplicate {what} id {value!r} (first on line {seen[value]})")
+        return False
+    if value:
+        seen[value] = line
+    return True
 
 
 def _known(file: CsvFile, line: int, column: str, value: str, known: set[str], what: str) -> bool:
