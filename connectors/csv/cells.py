@@ -8,12 +8,12 @@ booleans ``true``/``false``/``1``/``0``/``yes``/``no``/empty.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
 from crm_accounts.domain.model import DmuRole, IntegrationStage, PsuRole
+from crm_accounts.domain.numbers import parse_plain_decimal
 
 __all__ = [
     "CellError",
@@ -26,8 +26,6 @@ __all__ = [
     "parse_stage",
 ]
 
-# Plain decimals only: Decimal() alone would also take 1_000, 1e3, NaN and non-ASCII digits.
-_PLAIN_DECIMAL = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*", re.ASCII)
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
 _DATES: dict[str, date] = {}
@@ -58,9 +56,10 @@ def parse_date(text: str) -> date:
 
 def parse_decimal(text: str) -> Decimal:
     """A finite decimal with a decimal point: ``1234.50``, ``-10``; no exponent, no comma."""
-    if _PLAIN_DECIMAL.fullmatch(text) is None:
+    value = parse_plain_decimal(text)
+    if value is None:
         raise CellError("expected a decimal number with a decimal point, like 1234.50")
-    return Decimal(text)
+    return value
 
 
 def parse_bool(text: str) -> bool:

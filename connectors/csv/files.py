@@ -8,7 +8,7 @@ that a whole folder is checked in one pass and all offending lines are listed to
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,18 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+
+class _NulByteError(csv.Error):
+    pass
+
+
+def _without_nul(lines: Iterable[str]) -> Iterator[str]:
+    """Refuse NUL characters: Python 3.11's csv module would take them as cell text."""
+    for line in lines:
+        if "\x00" in line:
+            raise _NulByteError("the line contains a NUL byte (binary data, not CSV text)")
+        yield line
 
 
 def _line_of_bad_byte(path: Path) -> tuple[int, str]:
@@ -72,7 +84,7 @@ class CsvFile:
         """
         try:
             with self.path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.reader(handle, strict=True)
+                reader = csv.reader(_without_nul(handle), strict=True)
                 try:
                     header = next(reader)
                 except StopIteration:
@@ -95,6 +107,8 @@ class CsvFile:
         except UnicodeDecodeError:
             line, reason = _line_of_bad_byte(self.path)
             self.problem(line, reason)
+        except _NulByteError as exc:
+            self.problem(reader.line_num + 1, str(exc))
         except csv.Error as exc:
             self.problem(reader.line_num, f"malformed CSV: {exc}")
         except OSError as exc:

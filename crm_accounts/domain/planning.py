@@ -8,6 +8,7 @@ left for its member. What fits nowhere is reported as unscheduled, never dropped
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -40,10 +41,11 @@ def task_key(account_id: str, member_id: str, contact_id: str) -> str:
     """Stable key of the one open planned task per (account, member, contact).
 
     A digest keeps it short and free of separators whatever the ids contain, so it fits an
-    external-id field; the ``kam1-`` prefix versions the scheme.
+    external-id field; the ids are hashed as a JSON array, so no id can run into the next. The
+    ``kam1-`` prefix versions the scheme.
     """
-    joined = "\x1f".join((account_id, member_id, contact_id)).encode()
-    return "kam1-" + hashlib.sha256(joined).hexdigest()[:24]
+    ids = json.dumps([account_id, member_id, contact_id], ensure_ascii=False).encode()
+    return "kam1-" + hashlib.sha256(ids).hexdigest()[:24]
 
 
 @dataclass(frozen=True, slots=True)

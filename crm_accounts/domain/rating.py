@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from .numbers import parse_plain_decimal
 from .settings import METRICS, Better, CriterionSettings, RatingSettings
 
 __all__ = [
@@ -44,12 +45,8 @@ def select_rated(settings: RatingSettings, segment_a_in_order: Sequence[str]) ->
 
 
 def parse_number(raw: str) -> Decimal | None:
-    """A finite decimal from a cell, or ``None`` when it is not one (``8,5``, ``NaN``)."""
-    try:
-        value = Decimal(raw.strip())
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
+    """A plain decimal from a cell, or ``None`` when it is not one (``8,5``, ``NaN``, ``1e3``)."""
+    return parse_plain_decimal(raw)
 
 
 def rank_values(values: Sequence[Decimal | None], better: Better) -> list[Decimal]:

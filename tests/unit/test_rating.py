@@ -143,13 +143,16 @@ def test_no_rated_accounts_give_no_ranks() -> None:
 # --- parsing attribute values ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", ["8,5", "NaN", "nan", "x", "Infinity", "-inf", "sNaN", "1.2.3"])
+@pytest.mark.parametrize(
+    "raw", ["8,5", "NaN", "nan", "x", "Infinity", "-inf", "sNaN", "1.2.3", "1_000", "8 5"]
+)
 def test_a_cell_that_is_not_a_finite_decimal_number_is_no_value(raw: str) -> None:
     assert parse_number(raw) is None
 
 
 @pytest.mark.parametrize(
-    ("raw", "expected"), [("7", "7"), (" 8.5 ", "8.5"), ("-3", "-3"), ("1e2", "100"), ("0", "0")]
+    ("raw", "expected"),
+    [("7", "7"), (" 8.5 ", "8.5"), ("-3", "-3"), ("+4", "4"), (".5", "0.5"), ("0", "0")],
 )
 def test_a_finite_decimal_cell_is_a_value(raw: str, expected: str) -> None:
     assert parse_number(raw) == Decimal(expected)
@@ -162,9 +165,7 @@ FIT = CriterionSettings(key="fit", source="strategic_fit", label="Strategic fit"
 FIT_PLAIN = CriterionSettings(key="fit", source="fit")
 
 
-def test_non_numeric_attribute_values_count_as_missing_with_a_warning_naming_account_and_field() -> (
-    None
-):
+def test_non_numeric_attribute_values_are_missing_with_a_warning_naming_account_and_field() -> None:
     attributes = {
         "acme": {"strategic_fit": "8,5"},
         "globex": {"strategic_fit": "NaN"},
@@ -298,9 +299,7 @@ def test_an_unknown_id_in_the_rating_list_is_a_configuration_error() -> None:
         run_method(method_input({"a": 40, "b": 40}), settings, AS_OF)
 
 
-def test_a_criterion_source_that_is_neither_metric_nor_attribute_is_a_configuration_error() -> (
-    None
-):
+def test_a_criterion_source_that_is_neither_metric_nor_attribute_is_a_configuration_error() -> None:
     criteria = (CriterionSettings(key="fit", source="strategic_fit"),)
     settings = settings_with(RatingSettings(criteria=criteria))
     with pytest.raises(ConfigError, match="strategic_fit"):

@@ -27,7 +27,9 @@ from crm_accounts.domain.settings import default_thresholds
 AS_OF = date(2026, 11, 27)
 PERIOD = Period.ending(AS_OF, 12)
 REVENUE_SHARE = SegmentationSettings()
-CUSTOMER_SHARE = SegmentationSettings(SegmentationRule.CUSTOMER_SHARE, Decimal("0.20"), Decimal("0.50"))
+CUSTOMER_SHARE = SegmentationSettings(
+    SegmentationRule.CUSTOMER_SHARE, Decimal("0.20"), Decimal("0.50")
+)
 
 
 def dec(value: str | int) -> Decimal:
@@ -340,7 +342,7 @@ def test_group_figures_answer_the_four_questions_for_each_group() -> None:
 
 def test_average_revenue_is_rounded_to_cents_half_up() -> None:
     settings = SegmentationSettings(SegmentationRule.CUSTOMER_SHARE, dec("0.5"), dec("1"))
-    revenues = {"a": 100, "b": 50, "c": "0.03", "d": "0.02"}
+    revenues: dict[str, str | int] = {"a": 100, "b": 50, "c": "0.03", "d": "0.02"}
     summary = summary_of(revenues)
     groups = group_figures(segment_accounts(revenues, summary, settings), summary)
     assert groups["A"].avg_revenue == dec("75.00")
@@ -444,9 +446,7 @@ def test_twenty_percent_of_revenue_making_80_percent_of_margin() -> None:
     assert pareto.margin.revenue_share == dec("0.2")
 
 
-def test_margin_concentration_with_negative_margins_takes_the_first_prefix_reaching_80_percent() -> (
-    None
-):
+def test_with_negative_margins_the_margin_group_is_the_first_prefix_reaching_80_percent() -> None:
     revenues = {"a": 50, "b": 30, "c": 20}
     margins = {"a": 60, "b": 30, "c": -10}  # total 80, target 64: a (60) falls short, a+b reaches
     summary = summary_of(revenues, margins)
