@@ -43,15 +43,28 @@ def _console(stderr: bool = False) -> Console:
     return Console(file=stream, width=None if interactive else 120, highlight=False)
 
 
+AS_OF_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
+
+
 def _parse_as_of(value: str | None) -> date:
     if value is None:
         return date.today()
     try:
         if len(value) != 10:
             raise ValueError
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise UsageError(f"option --as-of: value {value!r} is not a date YYYY-MM-DD") from None
+    first, last = AS_OF_RANGE
+    if not first <= day <= last:
+        raise UsageError(f"option --as-of: value {value!r} is outside {first} to {last}")
+    return day
+
+
+def _check_export(path: Path | None) -> None:
+    """Refuse an export target that cannot be a folder before anything is computed."""
+    if path is not None and path.exists() and not path.is_dir():
+        raise UsageError(f"option --export: {str(path)!r} exists and is not a folder")
 
 
 @contextmanager
@@ -108,6 +121,7 @@ def plan(
     """Compute segments, rating, gaps and the contact plan; change nothing in the CRM."""
     console = _console()
     settings = _load(config, source)
+    _check_export(export)
     result = _run(settings, source, _parse_as_of(as_of), _console(stderr=True))
     if export is not None:
         export_tables(result, export)
@@ -150,5 +164,6 @@ def main() -> None:
     try:
         app()  # Typer reports its own usage errors with exit code 2
     except UsageError as exc:
-        _console(stderr=True).print(f"error: {exc}", markup=False, style="red")
+        # Plain text, never wrapped: schedulers grep these lines.
+        sys.stderr.write(f"error: {exc}\n")
         sys.exit(EXIT_USAGE)

@@ -36,16 +36,25 @@ from .domain.settings import (
 )
 from .errors import ConfigError
 
-__all__ = ["MAX_CRITERIA", "Config", "load_config", "parse_config"]
+__all__ = ["MAX_CRITERIA", "MAX_DAYS", "Config", "load_config", "parse_config"]
 
 #: The article limits the customer rating to five criteria: a few well-chosen criteria tell more
 #: than many, and ranking accounts against each other stays meaningful only on a handful.
 MAX_CRITERIA = 5
+#: Upper bound for day counts (100 years): keeps every date computation inside the calendar.
+MAX_DAYS = 36_500
 
 
 def _normalized(value: Any) -> Any:
     """Role keys, rule names and the like match case-insensitively after trimming."""
     return value.strip().lower() if isinstance(value, str) else value
+
+
+def _no_bool(value: Any) -> Any:
+    """TOML ``true`` is not a number (pydantic would read it as 1)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not a boolean")
+    return value
 
 
 def _segment(value: Any) -> Any:
@@ -65,13 +74,13 @@ class SourceSection(_Section):
 
 
 class PeriodSection(_Section):
-    months: int = Field(default=12, ge=1, le=120)
+    months: int = Field(default=12, ge=1, le=120, strict=True)
 
 
 class SegmentsSection(_Section):
     rule: Annotated[SegmentationRule, BeforeValidator(_normalized)] = SegmentationRule.REVENUE_SHARE
-    a: Decimal | None = Field(default=None, gt=0, le=1)
-    b: Decimal | None = Field(default=None, gt=0, le=1)
+    a: Annotated[Decimal | None, BeforeValidator(_no_bool)] = Field(default=None, gt=0, le=1)
+    b: Annotated[Decimal | None, BeforeValidator(_no_bool)] = Field(default=None, gt=0, le=1)
 
     @model_validator(mode="after")
     def _a_not_above_b(self) -> Self:
@@ -96,7 +105,7 @@ class CriterionSection(_Section):
 
 
 class RatingSection(_Section):
-    top: int = Field(default=5, ge=1)
+    top: int = Field(default=5, ge=1, le=10_000, strict=True)
     accounts: list[str] | None = None
     criteria: list[CriterionSection] = Field(default_factory=list)
 
@@ -132,13 +141,13 @@ class RuleSection(_Section):
     segment: Annotated[Literal["A", "B", "C"], BeforeValidator(_segment)]
     psu: Annotated[PsuRole, BeforeValidator(_normalized)]
     dmu: Annotated[DmuRole, BeforeValidator(_normalized)]
-    every_days: int = Field(ge=1)
+    every_days: int = Field(ge=1, le=MAX_DAYS, strict=True)
 
 
 class PlanSection(_Section):
-    lookback_days: int = Field(default=365, ge=1)
-    horizon_days: int = Field(default=28, ge=1)
-    capacity_per_week: int = Field(default=10, ge=0)
+    lookback_days: int = Field(default=365, ge=1, le=MAX_DAYS, strict=True)
+    horizon_days: int = Field(default=28, ge=1, le=MAX_DAYS, strict=True)
+    capacity_per_week: int = Field(default=10, ge=0, le=100_000, strict=True)
     closed_status: str = Field(default="Deferred", min_length=1)
     rules: list[RuleSection] | None = None
 

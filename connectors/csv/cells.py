@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from crm_accounts.domain.model import DmuRole, IntegrationStage, PsuRole
-from crm_accounts.domain.numbers import parse_plain_decimal
+from crm_accounts.domain.numbers import MAX_DIGITS, parse_plain_decimal
 
 __all__ = [
     "CellError",
@@ -58,7 +58,10 @@ def parse_decimal(text: str) -> Decimal:
     """A finite decimal with a decimal point: ``1234.50``, ``-10``; no exponent, no comma."""
     value = parse_plain_decimal(text)
     if value is None:
-        raise CellError("expected a decimal number with a decimal point, like 1234.50")
+        raise CellError(
+            "expected a decimal number with a decimal point, like 1234.50 "
+            f"(at most {MAX_DIGITS} digits)"
+        )
     return value
 
 

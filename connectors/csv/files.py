@@ -68,7 +68,10 @@ class CsvFile:
         return str(self.path)
 
     def exists(self) -> bool:
-        return self.path.is_file()
+        try:
+            return self.path.is_file()
+        except OSError:  # a name too long, a folder without permission: reported on reading
+            return False
 
     def problem(self, line: int, message: str) -> None:
         self.problems.add(self.name, line, message)

@@ -56,8 +56,13 @@ class CsvSource:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.problems = Problems()
-        if not folder.is_dir():
-            self.problems.add(str(folder), 0, "the source folder does not exist")
+        self._folder_ok = False
+        try:
+            self._folder_ok = folder.is_dir()
+            if not self._folder_ok:
+                self.problems.add(str(folder), 0, "the source folder does not exist")
+        except OSError as exc:
+            self.problems.add(str(folder), 0, f"cannot open the folder: {exc.strerror or exc}")
         self._account_ids: set[str] | None = None
         self._member_ids: set[str] | None = None
         self._attribute_names: frozenset[str] = frozenset()
@@ -66,7 +71,7 @@ class CsvSource:
         return CsvFile(self.folder / name, required, self.problems)
 
     def _required(self, csv_file: CsvFile) -> bool:
-        if not self.folder.is_dir():
+        if not self._folder_ok:
             return False  # reported once, in __init__
         if not csv_file.exists():
             csv_file.problem(0, "required file is missing from the source folder")
@@ -82,13 +87,16 @@ class CsvSource:
         if not self._required(file):
             return
         for line, row in file.rows():
+            # An account refused for a bad cell is still in the file: rows that refer to it
+            # elsewhere are not "unknown" (one problem, reported once).
+            if row[file.columns["id"]]:
+                self._account_ids.add(row[file.columns["id"]])
             if not self._attribute_names:
                 self._attribute_names = frozenset(
                     name for name in file.header if name not in ACCOUNT_COLUMNS
                 )
             account = self._account(file, line, row, seen)
             if account is not None:
-                self._account_ids.add(account.id)
                 yield AccountRecord(account)
 
     def _account(
@@ -220,7 +228,7 @@ class CsvSource:
 
     def _team(self, file: CsvFile) -> Iterator[TeamMember]:
         known = self._known_accounts()
-        if self._member_ids is None and (self.folder / "members.csv").is_file():
+        if self._member_ids is None and self._file("members.csv").exists():
             for _ in self.members():
                 pass
         members = self._member_ids

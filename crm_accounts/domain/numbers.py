@@ -9,13 +9,22 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-__all__ = ["parse_plain_decimal"]
+__all__ = ["MAX_DIGITS", "parse_plain_decimal"]
+
+#: Digits a number may have. The method computes with 60 digits (see ``revenue.EXACT``), so sums
+#: of millions of such amounts, shares and averages stay exact; no real amount comes near it.
+MAX_DIGITS = 30
 
 _PLAIN_DECIMAL = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*", re.ASCII)
 
 
 def parse_plain_decimal(text: str) -> Decimal | None:
-    """``1234.50``, ``-10``, ``.5`` (spaces around allowed) as a Decimal; anything else ``None``."""
+    """``1234.50``, ``-10``, ``.5`` (spaces around allowed) as a Decimal; anything else ``None``.
+
+    Numbers with more than :data:`MAX_DIGITS` digits are refused too.
+    """
     if _PLAIN_DECIMAL.fullmatch(text) is None:
+        return None
+    if sum(char.isdigit() for char in text) > MAX_DIGITS:
         return None
     return Decimal(text)

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..domain.method import MethodResult
 from ..domain.segmentation import GROUPS, GroupFigures
+from ..errors import UsageError
 
 __all__ = [
     "GAP_COLUMNS",
@@ -200,9 +201,19 @@ def _replace_csv(path: Path, columns: Sequence[str], rows: Iterator[list[str]]) 
 
 
 def export_tables(result: MethodResult, directory: Path) -> list[Path]:
-    """Write the five result files into ``directory`` (created if needed); each file is
-    replaced atomically. Returns the paths written."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Write the five result files into ``directory`` (created if needed).
+
+    Each file is replaced atomically. Returns the paths written.
+
+    Raises:
+        UsageError: the folder cannot be created (a file is in the way, no permission).
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"export folder {str(directory)!r} cannot be created: {exc.strerror or exc}"
+        ) from None
     tables = [
         ("segments.csv", SEGMENT_COLUMNS, segment_rows(result)),
         ("ratings.csv", rating_columns(result), rating_rows(result)),

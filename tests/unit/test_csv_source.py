@@ -237,11 +237,21 @@ def test_a_parser_returns_a_value_or_raises_cell_error_never_anything_else(
 
 
 @settings(max_examples=200, deadline=None, database=None, derandomize=True)
-@given(value=st.decimals(allow_nan=False, allow_infinity=False))
+@given(
+    value=st.decimals(
+        min_value=-(10**20), max_value=10**20, places=8, allow_nan=False, allow_infinity=False
+    )
+)
 def test_a_decimal_written_with_a_decimal_point_reads_back_exactly(value: Decimal) -> None:
     text = format(value, "f")
 
     assert parse_decimal(text) == value
+
+
+def test_a_number_with_more_than_thirty_digits_is_refused() -> None:
+    assert parse_decimal("1" * 30) == Decimal("1" * 30)
+    with pytest.raises(CellError, match="at most 30 digits"):
+        parse_decimal("1" * 31)
 
 
 # -- a valid folder ----------------------------------------------------------------------------
