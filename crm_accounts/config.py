@@ -7,6 +7,8 @@ converts the validated file into the domain's plain settings.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -35,14 +37,24 @@ from .domain.settings import (
     default_thresholds,
 )
 from .errors import ConfigError
+from .ports import TargetField
 
-__all__ = ["MAX_CRITERIA", "MAX_DAYS", "Config", "load_config", "parse_config"]
+__all__ = [
+    "DEFAULT_TARGET_FIELDS",
+    "MAX_CRITERIA",
+    "MAX_DAYS",
+    "RUN_LOG_NAME",
+    "Config",
+    "load_config",
+    "parse_config",
+]
 
 #: The article limits the customer rating to five criteria: a few well-chosen criteria tell more
 #: than many, and ranking accounts against each other stays meaningful only on a handful.
 MAX_CRITERIA = 5
 #: Upper bound for day counts (100 years): keeps every date computation inside the calendar.
 MAX_DAYS = 36_500
+RUN_LOG_NAME = "crm-accounts-runs.sqlite"
 
 
 def _normalized(value: Any) -> Any:
@@ -152,6 +164,42 @@ class PlanSection(_Section):
     rules: list[RuleSection] | None = None
 
 
+#: Default CRM field (CSV column) per target field; connectors may configure other names.
+DEFAULT_TARGET_FIELDS: dict[str, str] = {field.value: f"kam_{field.value}" for field in TargetField}
+
+
+class CsvSection(_Section):
+    """The CSV connector: ``fields`` maps target fields to accounts.csv column names."""
+
+    fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TARGET_FIELDS))
+
+    @field_validator("fields")
+    @classmethod
+    def _known_targets(cls, fields: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(fields) - set(DEFAULT_TARGET_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown target field(s) {', '.join(unknown)}; "
+                f"known: {', '.join(DEFAULT_TARGET_FIELDS)}"
+            )
+        merged = {**DEFAULT_TARGET_FIELDS, **fields}
+        names = list(merged.values())
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated or any(not name.strip() for name in names):
+            raise ValueError(f"column names must be unique and non-empty; repeated: {repeated}")
+        reserved = sorted(set(names) & {"id", "name", "integration_stage"})
+        if reserved:
+            raise ValueError(f"column(s) {', '.join(reserved)} belong to the source data")
+        return merged
+
+
+class SyncSection(_Section):
+    """How ``sync`` writes: manual edits, the run log."""
+
+    overwrite_manual_edits: bool = Field(default=True, strict=True)
+    run_log: Path | None = None
+
+
 class Config(_Section):
     """The whole configuration file; ``base_dir`` resolves relative paths (the file's folder)."""
 
@@ -160,12 +208,29 @@ class Config(_Section):
     segments: SegmentsSection = Field(default_factory=SegmentsSection)
     rating: RatingSection = Field(default_factory=RatingSection)
     plan: PlanSection = Field(default_factory=PlanSection)
+    csv: CsvSection = Field(default_factory=CsvSection)
+    sync: SyncSection = Field(default_factory=SyncSection)
     base_dir: Path = Field(default=Path("."), exclude=True)
+    origin: Path | None = Field(default=None, exclude=True)
 
     def source_path(self) -> Path:
         return (
             self.source.path if self.source.path.is_absolute() else self.base_dir / self.source.path
         )
+
+    def run_log_path(self, source_dir: Path | None = None) -> Path:
+        """``[sync] run_log``, else ``crm-accounts-runs.sqlite`` beside the config file (or in
+        the ``--source`` folder when there is no config file)."""
+        if self.sync.run_log is not None:
+            path = self.sync.run_log
+            return path if path.is_absolute() else self.base_dir / path
+        folder = source_dir if source_dir is not None and self.origin is None else self.base_dir
+        return folder / RUN_LOG_NAME
+
+    def fingerprint(self) -> str:
+        """A hash of the effective settings, recorded per run (secrets never live here)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def settings(self) -> MethodSettings:
         """The domain settings this file describes."""
@@ -219,7 +284,13 @@ def _describe(error: Any) -> str:
     return f"key '{key}': value {error['input']!r}: {message}"
 
 
-def parse_config(text: str, *, origin: str = "<config>", base_dir: Path | None = None) -> Config:
+def parse_config(
+    text: str,
+    *,
+    origin: str = "<config>",
+    base_dir: Path | None = None,
+    origin_path: Path | None = None,
+) -> Config:
     """Validate TOML text; ``origin`` names the file in error messages.
 
     Raises:
@@ -234,7 +305,7 @@ def parse_config(text: str, *, origin: str = "<config>", base_dir: Path | None =
     except ValidationError as exc:
         lines = [f"{origin}: {_describe(error)}" for error in exc.errors()]
         raise ConfigError("\n".join(lines)) from None
-    return config.model_copy(update={"base_dir": base_dir or Path(".")})
+    return config.model_copy(update={"base_dir": base_dir or Path("."), "origin": origin_path})
 
 
 def load_config(path: Path) -> Config:
@@ -245,4 +316,4 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc}") from None
-    return parse_config(text, origin=str(path), base_dir=path.parent)
+    return parse_config(text, origin=str(path), base_dir=path.parent, origin_path=path)
