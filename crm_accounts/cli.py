@@ -1,40 +1,51 @@
 """The ``crm-accounts`` command line: a thin shell over the services (terminal and file I/O).
 
 Exit codes: 0 success; 1 the run finished but some records failed; 2 bad usage, configuration or
-input data (nothing written). Every command works without a terminal, for schedulers.
+input data, or another run holds the lock (nothing written). Every command works without a
+terminal, for schedulers: human output goes to stdout, ``--log-format json`` lines to stderr.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from .config import Config, load_config
-from .domain.method import MethodResult
 from .errors import UsageError
+from .logs import configure_logging, log_event, redact
 from .render import render_summary
-from .services import compute, export_tables, open_source, result_document
+from .runlog import RunLock, RunLog
+from .services import export_tables, open_connector, result_document
+from .sync import SyncOptions, decide, pull, run_sync
+from .sync.report import describe_plan, movements, plan_document
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="crm-accounts",
     help="Key-account management on your CRM data: ABC segments, customer rating, "
-    "DMU-PSU contact plans.",
+    "DMU-PSU contact plans, written back as CRM fields and tasks.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+runs_app = typer.Typer(help="Recent sync runs from the run log.", no_args_is_help=False)
+app.add_typer(runs_app, name="runs")
 
+EXIT_PARTIAL = 1
 EXIT_USAGE = 2
+AS_OF_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
+_SHOWN = 40
+logger = logging.getLogger("crm_accounts")
 
 
 def _console(stderr: bool = False) -> Console:
@@ -43,7 +54,8 @@ def _console(stderr: bool = False) -> Console:
     return Console(file=stream, width=None if interactive else 120, highlight=False)
 
 
-AS_OF_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _parse_as_of(value: str | None) -> date:
@@ -69,17 +81,12 @@ def _check_export(path: Path | None) -> None:
 
 @contextmanager
 def _steps(console: Console) -> Iterator[Callable[[str], None]]:
-    """A spinner naming the current step on a terminal; silent otherwise."""
+    """Progress on a terminal (a spinner naming the step); log lines otherwise."""
     if not console.is_terminal:
-        yield lambda _: None
+        yield lambda step: log_event(logger, "step", step, level=logging.DEBUG)
         return
     with console.status("reading") as status:
         yield lambda step: status.update(f"{step}...")
-
-
-def _run(config: Config, source: Path | None, as_of: date, console: Console) -> MethodResult:
-    with _steps(console) as step:
-        return compute(open_source(config, source_dir=source), config.settings(), as_of, step=step)
 
 
 def _load(config_path: Path | None, source: Path | None) -> Config:
@@ -88,6 +95,20 @@ def _load(config_path: Path | None, source: Path | None) -> Config:
     if source is None:
         raise UsageError("give --source DIR (a CSV folder) or --config FILE")
     return Config()
+
+
+def _options(config: Config) -> SyncOptions:
+    return SyncOptions(config.sync.overwrite_manual_edits, config.plan.closed_status)
+
+
+def _run_log_view(
+    path: Path,
+) -> tuple[Mapping[str, Mapping[str, str]], Mapping[str, tuple[str, int | None]]]:
+    """Last written values and previous standings, if a run log exists (never creates one)."""
+    if not path.is_file():
+        return {}, {}
+    with RunLog.open(path) as run_log:
+        return run_log.last_written(), run_log.previous_standing()
 
 
 ConfigOption = Annotated[
@@ -106,6 +127,22 @@ AsOfOption = Annotated[
 ExportOption = Annotated[
     Path | None, typer.Option("--export", help="Write the result tables into this folder.")
 ]
+LogFormatOption = Annotated[
+    str, typer.Option("--log-format", help="Log lines on stderr: text or json (for schedulers).")
+]
+RunLogOption = Annotated[
+    Path | None,
+    typer.Option("--run-log", help="SQLite run log (default from the config).", dir_okay=False),
+]
+
+
+def _print_plan_lines(console: Console, lines: list[str], empty: str) -> None:
+    if not lines:
+        console.print(empty)
+    for text in lines[:_SHOWN]:
+        console.print(f"  {text}", markup=False)
+    if len(lines) > _SHOWN:
+        console.print(f"  ... and {len(lines) - _SHOWN} more accounts (--json lists them all)")
 
 
 @app.command()
@@ -117,20 +154,165 @@ def plan(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON instead of tables.")
     ] = False,
+    log_format: LogFormatOption = "text",
 ) -> None:
-    """Compute segments, rating, gaps and the contact plan; change nothing in the CRM."""
-    console = _console()
+    """Compute everything and show what a sync would change; change nothing in the CRM."""
+    configure_logging(log_format, sys.stderr)
     settings = _load(config, source)
     _check_export(export)
-    result = _run(settings, source, _parse_as_of(as_of), _console(stderr=True))
+    day = _parse_as_of(as_of)
+    connector = open_connector(settings, source_dir=source)
+    with _steps(_console(stderr=True)) as step:
+        pulled = pull(connector, settings.settings(), day, step=step)
+    written, previous = _run_log_view(settings.run_log_path(source))
+    sync_plan = decide(
+        pulled.result, pulled.targets, pulled.open_tasks, written, _options(settings),
+        _now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )  # fmt: skip
+    moved = movements(pulled.result, previous)
     if export is not None:
-        export_tables(result, export)
+        export_tables(pulled.result, export)
     if as_json:
-        sys.stdout.write(json.dumps(result_document(result), indent=2) + "\n")
+        document: dict[str, Any] = result_document(pulled.result)
+        document["sync"] = plan_document(sync_plan, pulled.result)
+        document["movements"] = [{"account_id": a, "from": b, "to": n} for a, b, n in moved]
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
-    render_summary(console, result)
+    console = _console()
+    render_summary(console, pulled.result)
+    console.print()
+    if moved:
+        console.print(
+            "Moved since the last sync: " + ", ".join(f"{a} {b} -> {n}" for a, b, n in moved)
+        )
+    console.print("What a sync would change:")
+    lines = [line.text() for line in describe_plan(sync_plan, pulled.result)]
+    _print_plan_lines(console, lines, "  nothing: the CRM is up to date.")
+    _print_totals(console, sync_plan.totals())
     if export is not None:
         console.print(f"Result tables written to {export}")
+
+
+def _print_totals(console: Console, totals: Mapping[str, int]) -> None:
+    console.print(
+        "Totals: "
+        f"{totals['accounts_changed']} accounts with field changes "
+        f"({totals['manual_edits_overwritten']} manual edits overwritten, "
+        f"{totals['conflicts_kept']} conflicts kept); tasks: {totals['tasks_to_create']} to "
+        f"create, {totals['tasks_to_reschedule']} to reschedule, {totals['tasks_to_close']} to "
+        f"close, {totals['tasks_kept']} already right."
+    )
+
+
+@app.command()
+def sync(
+    config: ConfigOption = None,
+    source: SourceOption = None,
+    as_of: AsOfOption = None,
+    export: ExportOption = None,
+    log_format: LogFormatOption = "text",
+    run_log: RunLogOption = None,
+) -> None:
+    """Apply the plan: write target fields and tasks, only what changed; log the run."""
+    configure_logging(log_format, sys.stderr)
+    settings = _load(config, source)
+    _check_export(export)
+    day = _parse_as_of(as_of)
+    path = run_log or settings.run_log_path(source)
+    connector = open_connector(settings, source_dir=source)
+    with RunLock(path), RunLog.open(path) as log:
+        log_event(logger, "run_started", f"sync as of {day}", as_of=str(day), run_log=str(path))
+        with _steps(_console(stderr=True)) as step:
+            report = run_sync(
+                connector, settings.settings(), _options(settings), day, log,
+                config_hash=settings.fingerprint(), now=_now, step=step,
+            )  # fmt: skip
+    if export is not None:
+        export_tables(report.result, export)
+    failures = report.applied.failures
+    for failure in failures:
+        log_event(
+            logger, "record_failed", f"{failure.kind} {failure.ref}: {failure.error}",
+            level=logging.ERROR, kind=failure.kind, ref=failure.ref, error=failure.error,
+        )  # fmt: skip
+    counts = {**report.plan.totals(), "writes": len(report.applied.outcomes),
+              "failed": len(failures)}  # fmt: skip
+    log_event(logger, "run_finished", f"run {report.run_id} {report.status}",
+              run_id=report.run_id, status=report.status, **counts)  # fmt: skip
+    console = _console()
+    console.print(f"Sync run {report.run_id} as of {day}: {report.status}.")
+    lines = [line.text() for line in describe_plan(report.plan, report.result)]
+    _print_plan_lines(console, lines, "Nothing to change: the CRM was up to date; nothing written.")
+    _print_totals(console, report.plan.totals())
+    console.print(f"{len(report.applied.outcomes)} records written, {len(failures)} failed.")
+    for failure in failures[:_SHOWN]:
+        console.print(f"  failed: {failure.kind} {failure.ref}: {failure.error}", markup=False)
+    if failures:
+        console.print(
+            f"The next sync retries them. Details: crm-accounts runs show {report.run_id}"
+        )
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _run_log_for(run_log: Path | None, config: Path | None) -> Path:
+    if run_log is not None:
+        return run_log
+    settings = load_config(config) if config is not None else Config()
+    return settings.run_log_path()
+
+
+@runs_app.callback(invoke_without_command=True)
+def runs(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many runs.")] = 20,
+    run_log: RunLogOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """List recent sync runs, newest first."""
+    if ctx.invoked_subcommand is not None:
+        return
+    path = _run_log_for(run_log, config)
+    if not path.is_file():
+        raise UsageError(f"no run log at {path} (give --run-log FILE or --config FILE)")
+    console = _console()
+    with RunLog.open(path) as log:
+        summaries = log.runs(limit)
+    if not summaries:
+        console.print(f"No runs yet in {path}.")
+    for run in summaries:
+        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
+        console.print(
+            f"{run.id:>5}  {run.started_at:%Y-%m-%d %H:%M}  as of {run.as_of}  "
+            f"{run.status:<11} {counts}",
+            markup=False,
+        )
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[int, typer.Argument(help="The run id from `crm-accounts runs`.")],
+    run_log: RunLogOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Show one run: its counts and every failed record."""
+    path = _run_log_for(run_log, config)
+    if not path.is_file():
+        raise UsageError(f"no run log at {path} (give --run-log FILE or --config FILE)")
+    with RunLog.open(path) as log:
+        detail = log.run(run_id)
+    run = detail.summary
+    console = _console()
+    console.print(
+        f"Run {run.id} ({run.command}) as of {run.as_of}: {run.status}\n"
+        f"started {run.started_at:%Y-%m-%d %H:%M:%S}, ended "
+        f"{f'{run.ended_at:%Y-%m-%d %H:%M:%S}' if run.ended_at else '-'}; config {run.config_hash}",
+        markup=False,
+    )
+    for key, value in run.counts.items():
+        console.print(f"  {key}: {value}", markup=False)
+    console.print(f"{detail.outcomes} records, {len(detail.failures)} failed.")
+    for failure in detail.failures:
+        console.print(f"  {failure.kind} {failure.ref}: {failure.error}", markup=False)
 
 
 @app.command()
@@ -143,11 +325,14 @@ def demo(
     """Generate a sample CRM, run the whole method on it and show where everything is."""
     from crm_accounts.connectors.demo import generate_demo
 
+    configure_logging("text", sys.stderr)
     console = _console()
     day = _parse_as_of(as_of)
     folder = generate_demo(out, as_of=day)
     config = load_config(folder.config_path)
-    result = _run(config, None, day, _console(stderr=True))
+    connector = open_connector(config)
+    with _steps(_console(stderr=True)) as step:
+        result = pull(connector, config.settings(), day, step=step).result
     exported = export_tables(result, out / "results")
     render_summary(console, result)
     console.print()
@@ -155,7 +340,8 @@ def demo(
     console.print(f"Configuration:    {folder.config_path}")
     console.print(f"Result tables:    {', '.join(str(path) for path in exported)}")
     console.print(
-        f"Try it yourself:  crm-accounts plan --config {folder.config_path} --as-of {day}"
+        f"Try it yourself:  crm-accounts plan --config {folder.config_path} --as-of {day}\n"
+        f"                  crm-accounts sync --config {folder.config_path} --as-of {day}"
     )
 
 
@@ -165,5 +351,5 @@ def main() -> None:
         app()  # Typer reports its own usage errors with exit code 2
     except UsageError as exc:
         # Plain text, never wrapped: schedulers grep these lines.
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(f"error: {redact(str(exc))}\n")
         sys.exit(EXIT_USAGE)

@@ -7,7 +7,9 @@ record.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import count
@@ -25,9 +27,46 @@ from .ports import (
     WriteResult,
 )
 
-__all__ = ["InMemoryConnector", "StoredTask"]
+__all__ = ["Faults", "InMemoryConnector", "SimulatedCrash", "StoredTask"]
 
 _TARGETS = frozenset(TargetField)
+
+
+class SimulatedCrash(BaseException):
+    """The process dies here. A ``BaseException`` so no ``except Exception`` can swallow it."""
+
+
+@dataclass
+class Faults:
+    """Injectable faults for tests of partial failure and crash recovery.
+
+    Attributes:
+        reject: record refs (account ids, task keys) the fake CRM refuses, per record.
+        crash_after_writes: after this many records were written, the next write kills the
+            process (raises :class:`SimulatedCrash`); ``None`` never crashes.
+        delay: seconds each write call takes, spent through ``sleep`` (inject a fake clock).
+    """
+
+    reject: frozenset[str] = frozenset()
+    crash_after_writes: int | None = None
+    delay: float = 0.0
+    sleep: Callable[[float], None] = time.sleep
+    writes: int = 0
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def call(self, name: str) -> None:
+        self.calls[name] += 1
+        if self.delay:
+            self.sleep(self.delay)
+
+    def refuses(self, ref: str) -> str | None:
+        """Kill the process when due; an error message when ``ref`` is to be refused."""
+        if self.crash_after_writes is not None and self.writes >= self.crash_after_writes:
+            raise SimulatedCrash(f"killed after {self.writes} writes")
+        if ref in self.reject:
+            return "rejected by fault injection"
+        self.writes += 1
+        return None
 
 
 @dataclass(slots=True)
@@ -49,6 +88,7 @@ class InMemoryConnector:
     activity_list: list[Activity] = field(default_factory=list)
     targets: dict[str, dict[str, str]] = field(default_factory=dict)
     tasks: dict[str, StoredTask] = field(default_factory=dict)
+    faults: Faults = field(default_factory=Faults)
     _ids: Iterator[int] = field(default_factory=lambda: count(1), repr=False)
     _account_ids: set[str] = field(default_factory=set, repr=False)
 
@@ -85,10 +125,14 @@ class InMemoryConnector:
         return account_id in self._account_ids
 
     def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]:
+        self.faults.call("write_fields")
         results = []
         for update in updates:
             unknown = sorted(set(update.values) - _TARGETS)
-            if not self._known_account(update.account_id):
+            refused = self.faults.refuses(update.account_id)
+            if refused:
+                results.append(WriteResult(update.account_id, False, error=refused))
+            elif not self._known_account(update.account_id):
                 results.append(WriteResult(update.account_id, False, error="unknown account"))
             elif unknown:
                 error = f"not a target field: {', '.join(unknown)}"
@@ -104,8 +148,13 @@ class InMemoryConnector:
         return results
 
     def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]:
+        self.faults.call("create_tasks")
         results = []
         for draft in drafts:
+            refused = self.faults.refuses(draft.key)
+            if refused:
+                results.append(WriteResult(draft.key, False, error=refused))
+                continue
             if not self._known_account(draft.account_id):
                 results.append(WriteResult(draft.key, False, error="unknown account"))
                 continue
@@ -130,8 +179,13 @@ class InMemoryConnector:
         return task if task is not None and task.owned and task.status == "Open" else None
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]:
+        self.faults.call("update_tasks")
         results = []
         for update in updates:
+            refused = self.faults.refuses(update.key)
+            if refused:
+                results.append(WriteResult(update.key, False, error=refused))
+                continue
             task = self._owned_open(update.id)
             if task is None:
                 results.append(WriteResult(update.key, False, error="no open task of ours"))
@@ -146,8 +200,13 @@ class InMemoryConnector:
         return results
 
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
+        self.faults.call("close_tasks")
         results = []
         for close in closes:
+            refused = self.faults.refuses(close.key)
+            if refused:
+                results.append(WriteResult(close.key, False, error=refused))
+                continue
             task = self._owned_open(close.id)
             if task is None:
                 results.append(WriteResult(close.key, False, error="no open task of ours"))

@@ -4,16 +4,24 @@ Files are read lazily, one pass each, in the order the services ask; every bad r
 and skipped, and :meth:`CsvSource.close` raises one :class:`InputDataError` listing every
 offending ``file:line`` of the folder. The services call ``close`` before they compute anything
 that could be written, so bad input never yields a partial result.
+
+The target fields the product writes back live in accounts.csv columns (``fields`` maps each
+:class:`~crm_accounts.ports.TargetField` to its column, ``kam_<field>`` by default): they are read
+as :attr:`AccountRecord.targets`, not as attributes. The product's tasks live in ``tasks.csv``
+(see :mod:`.tasks`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from itertools import chain
 from pathlib import Path
 from typing import TypeVar
 
+from pydantic import ValidationError
+
+from crm_accounts.config import DEFAULT_TARGET_FIELDS, CsvSection
 from crm_accounts.domain.model import (
     Account,
     Activity,
@@ -25,7 +33,7 @@ from crm_accounts.domain.model import (
     TeamMember,
 )
 from crm_accounts.domain.revenue import Period
-from crm_accounts.errors import InputDataError
+from crm_accounts.errors import ConfigError, InputDataError
 from crm_accounts.ports import AccountRecord, TaskRecord
 
 from .cells import (
@@ -39,6 +47,7 @@ from .cells import (
     parse_stage,
 )
 from .files import CsvFile, Problems
+from .tasks import TASKS_FILE, read_open_tasks
 
 __all__ = ["ACCOUNT_COLUMNS", "CsvSource"]
 
@@ -53,8 +62,18 @@ _NO_PSU: frozenset[PsuRole] = frozenset()
 class CsvSource:
     """A folder of CSV files; implements the :class:`~crm_accounts.ports.Source` port."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, fields: Mapping[str, str] | None = None) -> None:
+        """Read ``folder``; ``fields`` maps target fields to accounts.csv columns.
+
+        ``fields`` is merged over the defaults (``kam_<field>``), as ``[csv] fields`` in the
+        configuration file is.
+
+        Raises:
+            ConfigError: ``fields`` names an unknown target field, repeats a column or uses one
+                of the source's own columns.
+        """
         self.folder = folder
+        self.fields = _target_columns(fields)
         self.problems = Problems()
         self._folder_ok = False
         try:
@@ -86,21 +105,39 @@ class CsvSource:
         self._account_ids = set()
         if not self._required(file):
             return
+        target_columns = set(self.fields.values())
+        attributes: list[tuple[str, int]] | None = None
+        targets: list[tuple[str, int]] = []
         for line, row in file.rows():
             # An account refused for a bad cell is still in the file: rows that refer to it
             # elsewhere are not "unknown" (one problem, reported once).
             if row[file.columns["id"]]:
                 self._account_ids.add(row[file.columns["id"]])
-            if not self._attribute_names:
-                self._attribute_names = frozenset(
-                    name for name in file.header if name not in ACCOUNT_COLUMNS
-                )
-            account = self._account(file, line, row, seen)
-            if account is not None:
-                yield AccountRecord(account)
+            if attributes is None:  # the header is known once the first row is read
+                attributes = [
+                    (name, index)
+                    for index, name in enumerate(file.header)
+                    if name not in ACCOUNT_COLUMNS and name not in target_columns
+                ]
+                targets = [
+                    (target, file.columns[column])
+                    for target, column in self.fields.items()
+                    if column in file.columns
+                ]
+                self._attribute_names = frozenset(name for name, _ in attributes)
+            account = self._account(file, line, row, seen, attributes)
+            if account is None:
+                continue
+            values = {target: row[index] for target, index in targets if row[index]}
+            yield AccountRecord(account, values) if values else AccountRecord(account)
 
     def _account(
-        self, file: CsvFile, line: int, row: list[str], seen: dict[str, int]
+        self,
+        file: CsvFile,
+        line: int,
+        row: list[str],
+        seen: dict[str, int],
+        attribute_columns: list[tuple[str, int]],
     ) -> Account | None:
         columns = file.columns
         account_id, name = row[columns["id"]], row[columns["name"]]
@@ -116,11 +153,7 @@ class CsvSource:
                 ok = False
         if not ok:
             return None
-        attributes = {
-            header: value
-            for header, value in zip(file.header, row, strict=True)
-            if value and header not in ACCOUNT_COLUMNS
-        }
+        attributes = {name: row[index] for name, index in attribute_columns if row[index]}
         return Account(account_id, name, stage, attributes)
 
     def attribute_names(self) -> frozenset[str]:
@@ -285,12 +318,24 @@ class CsvSource:
                 _required_cell(file, line, row, "date", parse_date)
 
     def open_tasks(self) -> Iterator[TaskRecord]:
-        return iter(())
+        """Open tasks of ours from ``tasks.csv`` (none when it does not exist); bad rows of ours
+        are recorded as problems."""
+        return read_open_tasks(self.folder / TASKS_FILE, self.problems)
 
     def close(self) -> None:
         """Raise :class:`InputDataError` listing every problem found while reading."""
         if self.problems:
             raise InputDataError(self.problems.items)
+
+
+def _target_columns(fields: Mapping[str, str] | None) -> dict[str, str]:
+    if fields is None:
+        return dict(DEFAULT_TARGET_FIELDS)
+    try:  # the configuration file's rules, so a connector built in code obeys them too
+        return CsvSection(fields=dict(fields)).fields
+    except ValidationError as exc:
+        reason = "; ".join(str(error["msg"]) for error in exc.errors())
+        raise ConfigError(f"csv.fields: {reason}") from None
 
 
 def _present(file: CsvFile, line: int, column: str, value: str) -> bool:

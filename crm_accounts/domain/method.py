@@ -7,7 +7,7 @@ so that the caller can stream millions of raw rows through the aggregators witho
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
@@ -66,6 +66,8 @@ class MethodResult:
     revenue: RevenueSummary
     warnings: tuple[str, ...]
     has_contact_plan: bool = False
+    contacts: Mapping[str, Contact] = field(default_factory=dict)
+    members: Mapping[str, Member] = field(default_factory=dict)
 
     def open_gaps(self) -> dict[str, int]:
         """Number of gaps per account id (accounts without gaps are absent)."""
@@ -169,4 +171,6 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
         revenue=summary,
         warnings=rating.warnings,
         has_contact_plan=data.contacts is not None and data.team is not None,
+        contacts={contact.id: contact for contact in data.contacts or ()},
+        members=data.members,
     )

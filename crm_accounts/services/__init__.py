@@ -1,6 +1,6 @@
 """Services: gather data from a source, run the method, export and describe the result."""
 
-from .compose import open_source
+from .compose import open_connector
 from .export import export_tables, result_document, summary_document
 from .run import compute, gather
 
@@ -8,7 +8,7 @@ __all__ = [
     "compute",
     "export_tables",
     "gather",
-    "open_source",
+    "open_connector",
     "result_document",
     "summary_document",
 ]

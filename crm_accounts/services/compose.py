@@ -6,19 +6,19 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import ConfigError
-from ..ports import Source
+from ..ports import Connector
 
-__all__ = ["open_source"]
+__all__ = ["open_connector"]
 
 
-def open_source(config: Config, *, source_dir: Path | None = None) -> Source:
-    """The source the config names; ``source_dir`` (``--source``) forces a CSV folder."""
-    from crm_accounts.connectors.csv import CsvSource
+def open_connector(config: Config, *, source_dir: Path | None = None) -> Connector:
+    """The connector the config names; ``source_dir`` (``--source``) forces a CSV folder."""
+    from crm_accounts.connectors.csv import CsvConnector
 
     if source_dir is not None:
-        return CsvSource(source_dir)
+        return CsvConnector(source_dir, config.csv.fields)
     if config.source.kind == "csv":
-        return CsvSource(config.source_path())
+        return CsvConnector(config.source_path(), config.csv.fields)
     raise ConfigError(
         f"source.kind: value {config.source.kind!r}: this version reads CSV folders only; "
         "the Salesforce and HubSpot connectors are not part of it yet"

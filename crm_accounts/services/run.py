@@ -14,7 +14,7 @@ from ..domain.contact_plan import summarize_activities
 from ..domain.method import MethodInput, MethodResult, run_method
 from ..domain.revenue import Period, summarize_revenue
 from ..domain.settings import MethodSettings
-from ..ports import Source
+from ..ports import Source, TaskRecord
 
 __all__ = ["Gathered", "compute", "gather"]
 
@@ -27,10 +27,11 @@ def _quiet(_: str) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Gathered:
-    """The method's input plus the current target-field values per account."""
+    """The method's input, the current target-field values per account, our open tasks."""
 
     data: MethodInput
     targets: Mapping[str, Mapping[str, str]]
+    open_tasks: tuple[TaskRecord, ...] = ()
 
 
 def gather(
@@ -61,6 +62,8 @@ def gather(
         source.activities(as_of - timedelta(days=lookback), as_of), as_of, lookback
     )
     attribute_names = source.attribute_names()
+    step("open tasks")
+    open_tasks = tuple(source.open_tasks())
     source.close()
     data = MethodInput(
         accounts=[record.account for record in records],
@@ -71,7 +74,8 @@ def gather(
         team=team_list,
         attribute_names=attribute_names,
     )
-    return Gathered(data, {record.account.id: record.targets for record in records})
+    targets = {record.account.id: record.targets for record in records}
+    return Gathered(data, targets, open_tasks)
 
 
 def compute(

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from crm_accounts.connectors.csv import CsvSource
+from crm_accounts.connectors.csv import CsvConnector, CsvSource
+from crm_accounts.connectors.csv.records import read_records
 from crm_accounts.domain import (
     Account,
     Activity,
@@ -27,8 +28,8 @@ from crm_accounts.domain import (
     RevenueLine,
     TeamMember,
 )
-from crm_accounts.memory import InMemoryConnector
-from crm_accounts.ports import Connector, Source
+from crm_accounts.memory import InMemoryConnector, StoredTask
+from crm_accounts.ports import Connector, Source, TaskRecord
 
 AS_OF = date(2026, 11, 27)
 
@@ -41,6 +42,8 @@ class Dataset:
     members: list[Member]
     team: list[TeamMember]
     activities: list[Activity]
+    #: Tasks someone else created in the CRM (``owned=False``): never returned, never changed.
+    foreign_tasks: list[StoredTask] = field(default_factory=list)
 
 
 def _dataset() -> Dataset:
@@ -79,7 +82,18 @@ def _dataset() -> Dataset:
         Activity("m2", "c1", date(2026, 11, 20), False, "a1"),
         Activity("m1", "c3", date(2024, 1, 1), True, "a10"),
     ]
-    return Dataset(accounts, revenue, contacts, members, team, activities)
+    foreign_tasks = [
+        StoredTask(
+            TaskRecord("X-1", "", "a1", "m1", "c1", date(2026, 12, 1), "Call, \"Ann\"",
+                       "their own\nreminder"),
+            "Open", owned=False,
+        ),
+        StoredTask(
+            TaskRecord("X-2", "", "a10", "m2", "c3", date(2026, 10, 1), "Done", ""),
+            "Completed", owned=False,
+        ),
+    ]  # fmt: skip
+    return Dataset(accounts, revenue, contacts, members, team, activities, foreign_tasks)
 
 
 def _write(path: Path, header: list[str], rows: Iterable[list[object]]) -> None:
@@ -146,6 +160,17 @@ def write_csv_folder(data: Dataset, folder: Path) -> None:
             for i, a in enumerate(data.activities)
         ),
     )
+    if data.foreign_tasks:  # tasks of others: rows without a key
+        _write(
+            folder / "tasks.csv",
+            ["id", "key", "account_id", "member_id", "contact_id", "due_date", "status",
+             "subject", "description", "owner"],
+            (
+                [t.record.id, "", t.record.account_id, t.record.member_id, t.record.contact_id,
+                 t.record.due_date, t.status, t.record.subject, t.record.description, "someone"]
+                for t in data.foreign_tasks
+            ),
+        )  # fmt: skip
 
 
 def _memory(data: Dataset, _: Path) -> InMemoryConnector:
@@ -156,6 +181,7 @@ def _memory(data: Dataset, _: Path) -> InMemoryConnector:
         member_list=list(data.members),
         team_list=list(data.team),
         activity_list=list(data.activities),
+        tasks={task.record.id: replace(task) for task in data.foreign_tasks},
     )
 
 
@@ -164,10 +190,39 @@ def _csv(data: Dataset, tmp_path: Path) -> CsvSource:
     return CsvSource(tmp_path / "source")
 
 
+def _csv_connector(data: Dataset, tmp_path: Path) -> CsvConnector:
+    write_csv_folder(data, tmp_path / "source")
+    return CsvConnector(tmp_path / "source")
+
+
+def _memory_foreign_tasks(connector: Connector) -> object:
+    assert isinstance(connector, InMemoryConnector)
+    return {i: (t.record, t.status) for i, t in connector.tasks.items() if not t.owned}
+
+
+def _csv_foreign_tasks(connector: Connector) -> object:
+    """The exact text of every tasks.csv row without a key."""
+    assert isinstance(connector, CsvConnector)
+    path = connector.folder / "tasks.csv"
+    if not path.exists():
+        return []
+    records = list(read_records(path))
+    key = [name.strip() for name in records[0].cells].index("key")
+    return [r.raw for r in records[1:] if r.cells and not r.cells[key].strip()]
+
+
 SOURCES: dict[str, Callable[[Dataset, Path], Source]] = {"memory": _memory, "csv": _csv}
-#: Connectors with a write side. The CSV connector's write-back (accounts.csv columns and
-#: tasks.csv) belongs to the sync engine and joins this list with it.
-WRITERS: dict[str, Callable[[Dataset, Path], Connector]] = {"memory": _memory}
+#: Connectors with a write side.
+WRITERS: dict[str, Callable[[Dataset, Path], Connector]] = {
+    "memory": _memory,
+    "csv": _csv_connector,
+}
+#: Per writer: the stored state of the tasks the product did not create, as that connector keeps
+#: them (compared before and after writes: it must not change at all).
+FOREIGN_TASKS: dict[str, Callable[[Connector], object]] = {
+    "memory": _memory_foreign_tasks,
+    "csv": _csv_foreign_tasks,
+}
 
 
 @pytest.fixture
@@ -181,5 +236,16 @@ def source(request: pytest.FixtureRequest, dataset: Dataset, tmp_path: Path) -> 
 
 
 @pytest.fixture(params=sorted(WRITERS))
-def writer(request: pytest.FixtureRequest, dataset: Dataset, tmp_path: Path) -> Connector:
-    return WRITERS[request.param](dataset, tmp_path)
+def writer_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def writer(writer_name: str, dataset: Dataset, tmp_path: Path) -> Connector:
+    return WRITERS[writer_name](dataset, tmp_path)
+
+
+@pytest.fixture
+def foreign_tasks(writer_name: str, writer: Connector) -> Callable[[], object]:
+    """Snapshot of the tasks the product did not create, in the writer's own storage."""
+    return lambda: FOREIGN_TASKS[writer_name](writer)

@@ -1,0 +1,784 @@
+"""The run log and the run lock: one SQLite file recording every run, one lock file beside it.
+
+Does file I/O (stdlib :mod:`sqlite3`, :mod:`os`). The file holds, in schema version 1
+(``PRAGMA user_version``; ``PRAGMA application_id`` marks the file as a run log, so a foreign
+database is refused and never modified)::
+
+    runs          one row per run: command, started_at / ended_at (ISO-8601 UTC text), as_of,
+                  config hash, status (running, ok, partial, failed), counts (JSON), pid, host
+    outcomes      one row per record written (field update, task create/update/close)
+    written       the last value the product wrote per (account, field): manual-edit detection
+    history_runs  the runs that recorded a standing, with their as_of
+    history       per run and account: segment and rating position
+
+A run still marked ``running`` whose process no longer exists on this host reads back as
+``interrupted``. Writes stream through ``executemany`` in batches, one transaction per call, in
+WAL mode: a run may touch a million accounts with eight fields each, and what a call recorded
+survives a crash later in the run.
+
+:class:`RunLock` keeps one run at a time per run-log file: an exclusive ``<runlog>.lock`` file
+holding JSON ``{pid, host, started_at, token}``. A lock left by a dead process on this host (or an
+unreadable lock file older than an hour) is taken over; a lock from another host is never stolen.
+Process liveness is checked with ``os.kill(pid, 0)`` (POSIX).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import os
+import socket
+import sqlite3
+import sys
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import Any, Final, TypeVar
+
+from .errors import UsageError
+
+__all__ = [
+    "APPLICATION_ID",
+    "FINISHED_STATUSES",
+    "SCHEMA_VERSION",
+    "LockHeldError",
+    "Outcome",
+    "RunDetail",
+    "RunLock",
+    "RunLog",
+    "RunSummary",
+]
+
+_log = logging.getLogger("crm_accounts")
+_T = TypeVar("_T")
+
+#: ``PRAGMA user_version`` of the current schema; :data:`_MIGRATIONS` lifts older files.
+SCHEMA_VERSION: Final = 1
+#: ``PRAGMA application_id`` of a run log ("CRMA"): tells our file from any other SQLite file.
+APPLICATION_ID: Final = 0x43524D41
+#: The statuses :meth:`RunLog.finish_run` accepts; ``running`` and ``interrupted`` are not final.
+FINISHED_STATUSES: Final = frozenset({"ok", "partial", "failed"})
+#: Rows per ``executemany`` call: bounds memory whatever the size of the iterable.
+BATCH_SIZE: Final = 10_000
+#: At most this many distinct strings are shared while reading the ``written`` table.
+_SHARED_STRINGS: Final = 100_000
+#: An unreadable lock file older than this is left over from a crash, not being written.
+STALE_UNREADABLE_LOCK_SECONDS: Final = 3600.0
+#: How long to wait for another process that claimed the takeover of a stale lock.
+_TAKEOVER_WAIT_SECONDS: Final = 5.0
+
+_SCHEMA_V1: Final = (
+    """CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        command TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        as_of TEXT NOT NULL,
+        config_hash TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'partial', 'failed')),
+        counts TEXT NOT NULL DEFAULT '{}',
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        outcomes INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE outcomes (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs (id),
+        kind TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        detail TEXT NOT NULL,
+        error TEXT
+    )""",
+    # Only failures are looked up by run; indexing every outcome would double the write cost.
+    "CREATE INDEX outcomes_failed ON outcomes (run_id) WHERE ok = 0",
+    """CREATE TABLE written (
+        account_id TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (account_id, field)
+    ) WITHOUT ROWID""",
+    """CREATE TABLE history_runs (
+        run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+        as_of TEXT NOT NULL
+    )""",
+    """CREATE TABLE history (
+        run_id INTEGER NOT NULL REFERENCES history_runs (run_id),
+        account_id TEXT NOT NULL,
+        segment TEXT NOT NULL,
+        position INTEGER,
+        PRIMARY KEY (run_id, account_id)
+    ) WITHOUT ROWID""",
+)
+#: Statements that lift a file from version ``key`` to ``key + 1``.
+_MIGRATIONS: Final[Mapping[int, tuple[str, ...]]] = {0: _SCHEMA_V1}
+
+_RUN_COLUMNS: Final = (
+    "id, command, started_at, ended_at, as_of, config_hash, status, counts, pid, host"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one record a run wrote.
+
+    Attributes:
+        kind: ``field``, ``task_create``, ``task_update`` or ``task_close``.
+        ref: The account id (fields) or the task key (tasks).
+        ok: Whether the CRM accepted the write.
+        detail: What changed, e.g. ``segment B -> A`` or ``due 2026-12-01``.
+        error: Why the CRM refused it, when it did.
+    """
+
+    kind: str
+    ref: str
+    ok: bool
+    detail: str = ""
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """One row of the run list; ``status`` is ``interrupted`` for a run whose process died."""
+
+    id: int
+    command: str
+    started_at: datetime
+    ended_at: datetime | None
+    as_of: date
+    config_hash: str
+    status: str
+    counts: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class RunDetail:
+    """One run with its failed outcomes and the number of outcomes recorded."""
+
+    summary: RunSummary
+    failures: tuple[Outcome, ...]
+    outcomes: int
+
+
+def _utc_text(value: datetime, name: str) -> str:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got {value.isoformat()}")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _batches(items: Iterable[_T]) -> Iterator[list[_T]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, BATCH_SIZE)):
+        yield batch
+
+
+def _process_alive(pid: int, host: str) -> bool | None:
+    """Whether process ``pid`` of ``host`` exists; ``None`` when that cannot be known here."""
+    if host != socket.gethostname():
+        return None
+    if sys.platform == "win32":  # os.kill(pid, 0) would send CTRL_C_EVENT there
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True
+
+
+class RunLog:
+    """The run-log file: runs, their outcomes, the last written values and the standing history.
+
+    Not thread-safe; one instance per thread. Readers in other processes see every committed call.
+    """
+
+    __slots__ = ("_db", "_path")
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        """Wrap an open, migrated connection; use :meth:`open`."""
+        self._db = connection
+        self._path = path
+
+    @classmethod
+    def open(cls, path: Path) -> RunLog:
+        """Open the run log at ``path``, creating its folder and schema when needed.
+
+        Raises:
+            UsageError: ``path`` is not a run log (not SQLite, another application's database,
+                a newer schema) or cannot be opened; the message names the path.
+        """
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise UsageError(f"cannot open the run log {path}: {exc}") from exc
+        try:
+            _prepare(db, path)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path)
+
+    @property
+    def path(self) -> Path:
+        """The run-log file."""
+        return self._path
+
+    def close(self) -> None:
+        """Close the file; every call already returned is committed."""
+        self._db.close()
+
+    def __enter__(self) -> RunLog:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _require_run(self, run_id: int) -> None:
+        if self._db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+            raise UsageError(f"run {run_id} not found in {self._path}")
+
+    def start_run(
+        self, *, command: str, as_of: date, config_hash: str, started_at: datetime
+    ) -> int:
+        """Record a run as ``running`` with this process's pid and host; returns its id.
+
+        Raises:
+            ValueError: ``started_at`` is naive.
+        """
+        started = _utc_text(started_at, "started_at")
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (command, started_at, as_of, config_hash, status, pid, host)"
+                " VALUES (?, ?, ?, ?, 'running', ?, ?)",
+                (
+                    command,
+                    started,
+                    as_of.isoformat(),
+                    config_hash,
+                    os.getpid(),
+                    socket.gethostname(),
+                ),
+            )
+        if cursor.lastrowid is None:  # pragma: no cover - an INSERT always sets it
+            raise RuntimeError("SQLite returned no id for the new run")
+        return cursor.lastrowid
+
+    def record_outcomes(self, run_id: int, outcomes: Iterable[Outcome]) -> None:
+        """Append outcomes to a run, committed before returning (a later crash keeps them).
+
+        Raises:
+            UsageError: no run ``run_id``.
+        """
+        total = failed = 0
+        with self._transaction() as db:
+            self._require_run(run_id)
+            for batch in _batches(outcomes):
+                db.executemany(
+                    "INSERT INTO outcomes (run_id, kind, ref, ok, detail, error)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [(run_id, o.kind, o.ref, int(o.ok), o.detail, o.error) for o in batch],
+                )
+                total += len(batch)
+                failed += sum(1 for o in batch if not o.ok)
+            db.execute(
+                "UPDATE runs SET outcomes = outcomes + ?, failures = failures + ? WHERE id = ?",
+                (total, failed, run_id),
+            )
+
+    def finish_run(
+        self, run_id: int, *, ended_at: datetime, status: str, counts: Mapping[str, int]
+    ) -> None:
+        """Close a run with its final status (``ok``, ``partial`` or ``failed``) and counts.
+
+        Raises:
+            UsageError: no run ``run_id``.
+            ValueError: an unknown status, a count that is not an int, or a naive ``ended_at``.
+        """
+        if status not in FINISHED_STATUSES:
+            raise ValueError(f"status must be one of {sorted(FINISHED_STATUSES)}, got {status!r}")
+        for name, count in counts.items():
+            if not isinstance(name, str) or type(count) is not int:
+                raise ValueError(f"counts must map str to int, got {name!r}: {count!r}")
+        ended = _utc_text(ended_at, "ended_at")
+        text = json.dumps(dict(counts), sort_keys=True)
+        with self._transaction() as db:
+            updated = db.execute(
+                "UPDATE runs SET ended_at = ?, status = ?, counts = ? WHERE id = ?",
+                (ended, status, text, run_id),
+            ).rowcount
+            if updated == 0:
+                raise UsageError(f"run {run_id} not found in {self._path}")
+
+    def runs(self, limit: int = 20) -> list[RunSummary]:
+        """The latest ``limit`` runs, newest first.
+
+        Raises:
+            UsageError: ``limit`` is negative.
+        """
+        if limit < 0:
+            raise UsageError(f"the number of runs to list must be 0 or more, got {limit}")
+        rows = self._db.execute(
+            f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [_summary(row) for row in rows]
+
+    def run(self, run_id: int, *, max_failures: int | None = None) -> RunDetail:
+        """One run with its failed outcomes in the order recorded (the first ``max_failures``).
+
+        Raises:
+            UsageError: no run ``run_id``.
+        """
+        row = self._db.execute(
+            f"SELECT {_RUN_COLUMNS}, outcomes FROM runs WHERE id = ?", (run_id,)
+        ).fetchone()
+        if row is None:
+            raise UsageError(f"run {run_id} not found in {self._path}")
+        failures = self._db.execute(
+            "SELECT kind, ref, detail, error FROM outcomes WHERE run_id = ? AND ok = 0"
+            " ORDER BY id LIMIT ?",
+            (run_id, -1 if max_failures is None else max_failures),
+        )
+        return RunDetail(
+            summary=_summary(row[:-1]),
+            failures=tuple(Outcome(k, r, False, d, e) for k, r, d, e in failures),
+            outcomes=row[-1],
+        )
+
+    def last_written(self) -> dict[str, dict[str, str]]:
+        """The last value the product wrote, per account id and target field."""
+        result: dict[str, dict[str, str]] = {}
+        # SQLite hands out a new str per row; sharing equal field names and (bounded) values
+        # keeps eight million rows of "A", "B", ratings and dates in a fraction of the memory.
+        shared: dict[str, str] = {}
+        current_id: str | None = None
+        current: dict[str, str] = {}
+        # The primary-key order groups each account's rows: one dict lookup per account.
+        for account_id, field, value in self._db.execute(
+            "SELECT account_id, field, value FROM written ORDER BY account_id, field"
+        ):
+            if account_id != current_id:
+                current_id = account_id
+                current = result[account_id] = {}
+            if len(shared) < _SHARED_STRINGS:
+                field = shared.setdefault(field, field)
+                value = shared.setdefault(value, value)
+            else:
+                field = shared.get(field, field)
+                value = shared.get(value, value)
+            current[field] = value
+        return result
+
+    def record_written(self, values: Iterable[tuple[str, str, str | None]]) -> None:
+        """Upsert ``(account_id, field, value)`` rows in order; a ``None`` value deletes the row."""
+        upsert = (
+            "INSERT INTO written (account_id, field, value) VALUES (?, ?, ?)"
+            " ON CONFLICT (account_id, field) DO UPDATE SET value = excluded.value"
+            " WHERE value IS NOT excluded.value"  # an unchanged value costs no page write
+        )
+        delete = "DELETE FROM written WHERE account_id = ? AND field = ?"
+        upserts: list[tuple[str, str, str]] = []
+        deletes: list[tuple[str, str]] = []
+        with self._transaction() as db:
+            # Only one list is ever non-empty, so rows apply in the order given.
+            for account_id, field, value in values:
+                if value is None:
+                    if upserts:
+                        db.executemany(upsert, upserts)
+                        upserts.clear()
+                    deletes.append((account_id, field))
+                    if len(deletes) >= BATCH_SIZE:
+                        db.executemany(delete, deletes)
+                        deletes.clear()
+                else:
+                    if deletes:
+                        db.executemany(delete, deletes)
+                        deletes.clear()
+                    upserts.append((account_id, field, value))
+                    if len(upserts) >= BATCH_SIZE:
+                        db.executemany(upsert, upserts)
+                        upserts.clear()
+            db.executemany(upsert, upserts)
+            db.executemany(delete, deletes)
+
+    def record_history(
+        self, run_id: int, as_of: date, rows: Iterable[tuple[str, str, int | None]]
+    ) -> None:
+        """Record ``(account_id, segment, rating_position)`` rows as the standing of a run.
+
+        May be called more than once per run (a later row for an account replaces the earlier
+        one). A call with no rows does not make the run count as having a history.
+
+        Raises:
+            UsageError: no run ``run_id``.
+        """
+        with self._transaction() as db:
+            self._require_run(run_id)
+            for batch in _batches(rows):
+                db.execute(
+                    "INSERT INTO history_runs (run_id, as_of) VALUES (?, ?)"
+                    " ON CONFLICT (run_id) DO UPDATE SET as_of = excluded.as_of",
+                    (run_id, as_of.isoformat()),
+                )
+                db.executemany(
+                    "INSERT INTO history (run_id, account_id, segment, position)"
+                    " VALUES (?, ?, ?, ?) ON CONFLICT (run_id, account_id)"
+                    " DO UPDATE SET segment = excluded.segment, position = excluded.position",
+                    [
+                        (run_id, account_id, segment, position)
+                        for account_id, segment, position in batch
+                    ],
+                )
+
+    def previous_history_run(self, before_run: int | None = None) -> tuple[int, date] | None:
+        """The id and as_of of the latest run with a history (strictly before ``before_run``)."""
+        row = self._db.execute(
+            "SELECT run_id, as_of FROM history_runs WHERE run_id < ? ORDER BY run_id DESC LIMIT 1",
+            (sys.maxsize if before_run is None else before_run,),
+        ).fetchone()
+        return None if row is None else (row[0], date.fromisoformat(row[1]))
+
+    def previous_standing(self, before_run: int | None = None) -> dict[str, tuple[str, int | None]]:
+        """Per account the ``(segment, rating_position)`` of :meth:`previous_history_run`.
+
+        Empty when no run (before ``before_run``) recorded a history.
+        """
+        ref = self.previous_history_run(before_run)
+        if ref is None:
+            return {}
+        segments: dict[str, str] = {}
+        return {
+            account_id: (segments.setdefault(segment, segment), position)
+            for account_id, segment, position in self._db.execute(
+                "SELECT account_id, segment, position FROM history WHERE run_id = ?", (ref[0],)
+            )
+        }
+
+    def prune(self, *, keep_runs: int) -> int:
+        """Delete all but the newest ``keep_runs`` runs with their outcomes and history.
+
+        The latest run with a history is always kept (the next run compares against it), and so
+        is the ``written`` table. Freed space is reused by later runs; the file does not shrink.
+        Returns the number of runs deleted.
+
+        Raises:
+            UsageError: ``keep_runs`` is less than 1.
+        """
+        if keep_runs < 1:
+            raise UsageError(f"the number of runs to keep must be 1 or more, got {keep_runs}")
+        with self._transaction() as db:
+            oldest_kept = db.execute(
+                "SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET ?", (keep_runs - 1,)
+            ).fetchone()
+            if oldest_kept is None:
+                return 0
+            spared = db.execute("SELECT coalesce(max(run_id), 0) FROM history_runs").fetchone()
+            params = (oldest_kept[0], spared[0])
+            db.execute("DELETE FROM outcomes WHERE run_id < ? AND run_id <> ?", params)
+            db.execute("DELETE FROM history WHERE run_id < ? AND run_id <> ?", params)
+            db.execute("DELETE FROM history_runs WHERE run_id < ? AND run_id <> ?", params)
+            return db.execute("DELETE FROM runs WHERE id < ? AND id <> ?", params).rowcount
+
+
+def _prepare(db: sqlite3.Connection, path: Path) -> None:
+    """Check that ``db`` is a run log (or empty), then set it up and migrate it."""
+
+    def header() -> int:
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        if app_id != APPLICATION_ID and (app_id != 0 or tables or version):
+            raise UsageError(
+                f"{path} is not a crm-accounts run log (it is another application's SQLite"
+                " database); set [sync] run_log to another file"
+            )
+        if version > SCHEMA_VERSION:
+            raise UsageError(
+                f"the run log {path} has schema version {version}, written by a newer"
+                f" crm-accounts (this one reads up to {SCHEMA_VERSION}); upgrade crm-accounts"
+            )
+        return int(version)
+
+    try:
+        version = header()
+        if version < SCHEMA_VERSION:
+            db.execute("BEGIN IMMEDIATE")  # another process may be creating it right now
+            try:
+                version = header()
+                for step in range(version, SCHEMA_VERSION):
+                    for statement in _MIGRATIONS[step]:
+                        db.execute(statement)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        db.execute("PRAGMA journal_mode = WAL")
+        # In WAL mode NORMAL loses no committed data when the process crashes, only on power loss.
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA foreign_keys = ON")
+        db.execute("PRAGMA cache_size = -65536")  # KiB: 64 MiB for million-row upserts
+        # A million-row call grows the WAL to hundreds of MiB; shrink it back after checkpoints.
+        db.execute("PRAGMA journal_size_limit = 67108864")
+    except sqlite3.OperationalError as exc:  # locked, read-only, disk full, ...
+        raise UsageError(f"cannot open the run log {path}: {exc}") from exc
+    except sqlite3.DatabaseError as exc:  # "file is not a database"
+        raise UsageError(f"{path} is not a crm-accounts run log: {exc}") from exc
+
+
+def _summary(row: Sequence[Any]) -> RunSummary:
+    run_id, command, started, ended, as_of, config_hash, status, counts, pid, host = row
+    if status == "running" and _process_alive(pid, host) is False:
+        status = "interrupted"
+    return RunSummary(
+        id=run_id,
+        command=command,
+        started_at=datetime.fromisoformat(started),
+        ended_at=None if ended is None else datetime.fromisoformat(ended),
+        as_of=date.fromisoformat(as_of),
+        config_hash=config_hash,
+        status=status,
+        counts=MappingProxyType(json.loads(counts)),
+    )
+
+
+class LockHeldError(UsageError):
+    """Another run holds the run-log lock: exit code 2, nothing written."""
+
+    def __init__(
+        self,
+        lock_path: Path,
+        *,
+        pid: int | None,
+        host: str | None,
+        started_at: str | None,
+        hint: str = "",
+    ) -> None:
+        self.lock_path = lock_path
+        self.pid = pid
+        self.host = host
+        self.started_at = started_at
+        holder = (
+            f"pid {pid} on host {host}, taken at {started_at or 'an unknown time'}"
+            if pid is not None
+            else "an unreadable lock file being written or left by a crash"
+        )
+        super().__init__(
+            f"another crm-accounts run holds the lock {lock_path} ({holder}); wait for it to"
+            f" finish{hint or ', or delete the lock file if that process no longer exists'}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _LockFile:
+    """What a lock file said when read, and which file it was."""
+
+    identity: tuple[int, int, int, int]  # st_dev, st_ino, st_mtime_ns, st_size
+    mtime: float
+    pid: int | None = None
+    host: str | None = None
+    started_at: str | None = None
+    token: str | None = None
+
+
+def _read_lock(path: Path) -> _LockFile | None:
+    """The lock file at ``path``, or ``None`` when there is none."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        stat = os.fstat(fd)
+        data = os.read(fd, 65536)
+    finally:
+        os.close(fd)
+    identity = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return _LockFile(identity, stat.st_mtime)
+    if not isinstance(parsed, dict):
+        return _LockFile(identity, stat.st_mtime)
+    pid, host = parsed.get("pid"), parsed.get("host")
+    if type(pid) is not int or pid <= 0 or not isinstance(host, str) or not host:
+        return _LockFile(identity, stat.st_mtime)
+    started, token = parsed.get("started_at"), parsed.get("token")
+    return _LockFile(
+        identity,
+        stat.st_mtime,
+        pid,
+        host,
+        started if isinstance(started, str) else None,
+        token if isinstance(token, str) else None,
+    )
+
+
+def _write_new(path: Path, content: bytes) -> bool:
+    """Create ``path`` with ``content`` unless it exists (``O_EXCL``); whether it was created."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return False
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)  # after a power loss the lock still names a pid, so it can go stale
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    return True
+
+
+class RunLock:
+    """One run at a time per run-log file: an exclusive lock file ``<runlog>.lock``."""
+
+    def __init__(self, run_log_path: Path) -> None:
+        """Prepare the lock for the run log at ``run_log_path``; nothing happens until entered."""
+        run_log_path = Path(run_log_path)
+        self.path = run_log_path.with_name(run_log_path.name + ".lock")
+        self._token: str | None = None
+
+    def __enter__(self) -> RunLock:
+        """Take the lock, or take over a stale one.
+
+        Raises:
+            LockHeldError: a live process (or one on another host) holds it.
+            UsageError: the lock file cannot be written.
+        """
+        if self._token is not None:
+            raise RuntimeError(f"{self.path} is already held by this RunLock")
+        token = uuid.uuid4().hex
+        content = json.dumps(
+            {
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "token": token,
+            }
+        ).encode()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._acquire(content)
+        except OSError as exc:
+            raise UsageError(f"cannot write the lock file {self.path}: {exc}") from exc
+        self._token = token
+        return self
+
+    def _acquire(self, content: bytes) -> None:
+        deadline = time.monotonic() + _TAKEOVER_WAIT_SECONDS
+        seen: _LockFile | None = None
+        looked_twice = False
+        while True:
+            if _write_new(self.path, content):
+                return
+            current = _read_lock(self.path)
+            if current is None:  # released meanwhile: try to create it again
+                continue
+            seen = current
+            if seen.pid is None and not looked_twice:
+                looked_twice = True  # maybe created a moment ago and not yet written
+                time.sleep(0.05)
+                continue
+            if not self._is_stale(seen):
+                raise self._held(seen)
+            if self._take_over(seen, content):
+                _log.warning(
+                    "took over the stale lock %s (pid %s on host %s, taken at %s)",
+                    self.path,
+                    seen.pid,
+                    seen.host,
+                    seen.started_at,
+                )
+                return
+            if time.monotonic() > deadline:
+                claim = self._claim(seen)
+                hint = (
+                    f"; {claim} says another process is taking over that stale lock: if no run"
+                    " is in progress, that process died, so delete both files"
+                    if claim.exists()
+                    else ""
+                )
+                raise self._held(seen, hint)
+            time.sleep(0.02)  # another process is replacing it: then look at what it wrote
+
+    def _held(self, lock: _LockFile, hint: str = "") -> LockHeldError:
+        return LockHeldError(
+            self.path, pid=lock.pid, host=lock.host, started_at=lock.started_at, hint=hint
+        )
+
+    @staticmethod
+    def _is_stale(lock: _LockFile) -> bool:
+        if lock.pid is None or lock.host is None:
+            return time.time() - lock.mtime > STALE_UNREADABLE_LOCK_SECONDS
+        return _process_alive(lock.pid, lock.host) is False
+
+    def _claim(self, lock: _LockFile) -> Path:
+        _, inode, mtime_ns, _ = lock.identity
+        return self.path.with_name(f"{self.path.name}.takeover-{inode}-{mtime_ns}")
+
+    def _take_over(self, stale: _LockFile, content: bytes) -> bool:
+        """Replace the stale lock file ``stale`` with ours; ``False`` if another process does.
+
+        Every process that judged this very file stale derives the same claim name from its
+        inode and mtime, and only the one that creates the claim (``O_EXCL``) may replace it.
+        """
+        claim = self._claim(stale)
+        if not _write_new(claim, b""):
+            return False
+        temp = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            current = _read_lock(self.path)
+            if current is None or current.identity != stale.identity:
+                return False  # released or replaced since we looked
+            _write_new(temp, content)
+            os.replace(temp, self.path)
+            return True
+        finally:
+            temp.unlink(missing_ok=True)
+            claim.unlink(missing_ok=True)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Release the lock: remove the lock file if it is still ours."""
+        token, self._token = self._token, None
+        if token is None:
+            return
+        current = _read_lock(self.path)
+        if current is not None and current.token == token:
+            with suppress(FileNotFoundError):
+                self.path.unlink()
+        else:
+            _log.warning("the lock %s was no longer ours on release; left as it is", self.path)

@@ -1,0 +1,141 @@
+"""The sync plan and its outcome in sales terms, for people and for machines. No I/O.
+
+``describe_plan`` gives lines like "Globex: segment B -> A, rating 3 -> 1; 2 contacts to plan for
+M. Jansen, 1 to reschedule, 1 to close"; ``plan_document`` is the same for ``--json``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domain.method import MethodResult
+from .plan import AccountChange, SyncPlan
+
+__all__ = ["AccountLine", "describe_plan", "movements", "plan_document"]
+
+_NAMED_FIELDS = {"segment": "segment", "rating_position": "rating"}
+
+
+@dataclass
+class AccountLine:
+    """What one account gets from the sync."""
+
+    account_id: str
+    name: str
+    fields: AccountChange | None = None
+    create_by_member: Counter[str] = field(default_factory=Counter)
+    reschedule: int = 0
+    close: int = 0
+
+    def text(self) -> str:
+        parts: list[str] = []
+        if self.fields is not None:
+            named = [
+                f"{_NAMED_FIELDS[c.field]} {c.old or '-'} -> {c.new or '-'}"
+                + (" (overwrites a manual edit)" if c.manual_edit else "")
+                for c in self.fields.changes
+                if c.field in _NAMED_FIELDS
+            ]
+            others = len(self.fields.changes) - len(named)
+            if others:
+                named.append(f"{others} other field{'s' if others > 1 else ''} updated")
+            named += [
+                f"{c.field} kept at the manual value {c.old!r} (product: {c.new!r})"
+                for c in self.fields.conflicts
+            ]
+            parts.append(", ".join(named))
+        tasks = [
+            f"{n} contact{'s' if n > 1 else ''} to plan for {member}"
+            for member, n in sorted(self.create_by_member.items())
+        ]
+        if self.reschedule:
+            tasks.append(f"{self.reschedule} to reschedule")
+        if self.close:
+            tasks.append(f"{self.close} to close")
+        if tasks:
+            parts.append(", ".join(tasks))
+        return f"{self.name}: " + "; ".join(part for part in parts if part)
+
+
+def describe_plan(plan: SyncPlan, result: MethodResult) -> list[AccountLine]:
+    """One line per account that the plan touches, in account id order."""
+    lines: dict[str, AccountLine] = {}
+
+    def line(account_id: str) -> AccountLine:
+        if account_id not in lines:
+            account = result.accounts.get(account_id)
+            lines[account_id] = AccountLine(account_id, account.name if account else account_id)
+        return lines[account_id]
+
+    for change in plan.accounts:
+        line(change.account_id).fields = change
+    for draft in plan.create:
+        member = result.members.get(draft.member_id)
+        line(draft.account_id).create_by_member[member.name if member else draft.member_id] += 1
+    for reschedule in plan.reschedule:
+        line(reschedule.task.account_id).reschedule += 1
+    for closing in plan.close:
+        line(closing.task.account_id).close += 1
+    return [lines[key] for key in sorted(lines)]
+
+
+def movements(
+    result: MethodResult, previous: Mapping[str, tuple[str, int | None]]
+) -> list[tuple[str, str, str]]:
+    """Accounts whose segment changed since the previous run: (account id, before, now)."""
+    moved = []
+    for account_id, segment in sorted(result.segments.items()):
+        before = previous.get(account_id)
+        if before is not None and before[0] != segment.value:
+            moved.append((account_id, before[0], segment.value))
+    return moved
+
+
+def plan_document(plan: SyncPlan, result: MethodResult) -> dict[str, Any]:
+    """The plan for machines: per-account changes, every task command, totals."""
+    by_account: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for draft in plan.create:
+        by_account[draft.account_id].append(
+            {"action": "create", "key": draft.key, "member_id": draft.member_id,
+             "contact_id": draft.contact_id, "due_date": str(draft.due_date)}
+        )  # fmt: skip
+    for r in plan.reschedule:
+        by_account[r.task.account_id].append(
+            {"action": "reschedule", "key": r.task.key, "task_id": r.task.id,
+             "member_id": r.task.member_id, "contact_id": r.task.contact_id,
+             "due_date": str(r.update.due_date), "previous_due_date": str(r.task.due_date)}
+        )  # fmt: skip
+    for c in plan.close:
+        by_account[c.task.account_id].append(
+            {"action": "close", "key": c.task.key, "task_id": c.task.id,
+             "member_id": c.task.member_id, "contact_id": c.task.contact_id,
+             "status": c.close.status, "reason": c.reason}
+        )  # fmt: skip
+    accounts = []
+    for line in describe_plan(plan, result):
+        changes = line.fields.changes if line.fields else ()
+        conflicts = line.fields.conflicts if line.fields else ()
+        accounts.append(
+            {
+                "account_id": line.account_id,
+                "name": line.name,
+                "summary": line.text(),
+                "fields": [
+                    {"field": c.field, "old": c.old, "new": c.new, "manual_edit": c.manual_edit}
+                    for c in changes
+                ],
+                "conflicts": [
+                    {"field": c.field, "crm": c.old, "product": c.new} for c in conflicts
+                ],
+                "tasks": by_account.get(line.account_id, []),
+            }
+        )
+    return {
+        "as_of": str(plan.as_of),
+        "computed_at": plan.computed_at,
+        "totals": plan.totals(),
+        "accounts": accounts,
+    }
