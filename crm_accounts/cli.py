@@ -51,7 +51,10 @@ logger = logging.getLogger("crm_accounts")
 def _console(stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     interactive = stream.isatty()
-    return Console(file=stream, width=None if interactive else 120, highlight=False)
+    # Without a terminal, lines are never wrapped (schedulers grep them); tables keep 120 columns.
+    return Console(
+        file=stream, width=None if interactive else 120, highlight=False, soft_wrap=not interactive
+    )
 
 
 def _now() -> datetime:
@@ -318,11 +321,15 @@ def runs_show(
 @app.command()
 def demo(
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for the sample data, config and results.")
+        Path,
+        typer.Option("--out", help="Folder for the sample data, config and results (rewritten)."),
     ] = Path("crm-accounts-demo"),
     as_of: AsOfOption = None,
 ) -> None:
-    """Generate a sample CRM, run the whole method on it and show where everything is."""
+    """Generate a sample CRM, run the method, sync it twice and show where everything is.
+
+    The second sync finds nothing to change: that is what a nightly job does on a quiet night.
+    """
     from crm_accounts.connectors.demo import generate_demo
 
     configure_logging("text", sys.stderr)
@@ -330,18 +337,44 @@ def demo(
     day = _parse_as_of(as_of)
     folder = generate_demo(out, as_of=day)
     config = load_config(folder.config_path)
-    connector = open_connector(config)
-    with _steps(_console(stderr=True)) as step:
-        result = pull(connector, config.settings(), day, step=step).result
+    path = config.run_log_path()
+    # A fresh sample CRM: tasks and runs of an earlier demo in this folder would not match it.
+    for stale in (folder.source_dir / "tasks.csv", path, *path.parent.glob(path.name + "-*")):
+        stale.unlink(missing_ok=True)
+    syncs = []
+    with RunLock(path), RunLog.open(path) as log, _steps(_console(stderr=True)) as step:
+        for _ in range(2):
+            syncs.append(
+                run_sync(
+                    open_connector(config),
+                    config.settings(),
+                    _options(config),
+                    day,
+                    log,
+                    config_hash=config.fingerprint(),
+                    now=_now,
+                    step=step,
+                )
+            )
+    result = syncs[0].result
     exported = export_tables(result, out / "results")
     render_summary(console, result)
     console.print()
-    console.print(f"Sample CRM data:  {folder.source_dir}")
+    for number, report in enumerate(syncs, start=1):
+        totals = report.plan.totals()
+        console.print(
+            f"Sync {number}: {len(report.applied.outcomes)} records written "
+            f"({totals['accounts_changed']} accounts updated, {totals['tasks_to_create']} tasks "
+            f"created, {totals['tasks_kept']} tasks already right)."
+        )
+    console.print()
+    console.print(f"Sample CRM data:  {folder.source_dir} (synced: kam_* columns, tasks.csv)")
     console.print(f"Configuration:    {folder.config_path}")
-    console.print(f"Result tables:    {', '.join(str(path) for path in exported)}")
+    console.print(f"Run log:          {path}")
+    console.print(f"Result tables:    {', '.join(str(p) for p in exported)}")
     console.print(
         f"Try it yourself:  crm-accounts plan --config {folder.config_path} --as-of {day}\n"
-        f"                  crm-accounts sync --config {folder.config_path} --as-of {day}"
+        f"                  crm-accounts runs --config {folder.config_path}"
     )
 
 

@@ -23,6 +23,7 @@ through this handler; connectors must not enable their debug logging without the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -389,7 +390,8 @@ def _remove_own_handlers(logger: logging.Logger) -> None:
     for handler in list(logger.handlers):
         if isinstance(handler, _Handler):
             logger.removeHandler(handler)
-            handler.flush()
+            with contextlib.suppress(ValueError, OSError):  # the stream may be closed already
+                handler.flush()
             handler.close()  # a StreamHandler leaves its stream open
 
 
