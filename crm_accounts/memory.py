@@ -159,6 +159,8 @@ class InMemoryConnector:
                 results.append(WriteResult(draft.key, False, error="unknown account"))
                 continue
             task_id = f"T{next(self._ids):06d}"
+            while task_id in self.tasks:  # tasks loaded into the fake keep their ids
+                task_id = f"T{next(self._ids):06d}"
             self.tasks[task_id] = StoredTask(
                 TaskRecord(
                     task_id,
