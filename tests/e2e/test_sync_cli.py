@@ -150,7 +150,11 @@ def test_json_logs_parse_and_never_show_a_secret_from_the_environment(
 
 
 def test_failed_records_end_the_run_with_exit_1_and_are_listed(
-    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    cli: Cli,
+    demo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # The composition root is where a connector is chosen; here it hands out a CRM that
     # refuses one account, so the CLI's partial-failure path runs for real.
@@ -173,3 +177,7 @@ def test_failed_records_end_the_run_with_exit_1_and_are_listed(
     out = capsys.readouterr().out
     assert f"failed: field {victim}: rejected by fault injection" in out
     assert "1 failed" in out
+    shown = cli("runs", "show", "1", "--run-log", tmp_path / "runs.sqlite")
+    assert shown.returncode == 0, shown.stderr
+    assert "partial" in shown.stdout
+    assert f"field {victim}: rejected by fault injection" in shown.stdout

@@ -164,3 +164,35 @@ def test_a_manual_edit_is_kept_as_a_conflict_when_overwriting_is_off(tmp_path: P
     assert world.targets[top]["segment"] == "C"
     assert again.plan.totals()["conflicts_kept"] == 1
     assert again.plan.writes == 0
+
+
+def test_slow_calls_are_waited_for_and_every_write_call_is_counted(tmp_path: Path) -> None:
+    world = load_world(tmp_path / "world")
+    waited: list[float] = []
+    world.faults = Faults(delay=0.05, sleep=waited.append)
+
+    report = sync(world, tmp_path / "runs.sqlite")
+
+    assert not report.applied.failures
+    assert waited == [0.05] * sum(world.faults.calls.values())
+    assert world.faults.calls == {"write_fields": 1, "create_tasks": 1}
+
+
+def test_the_run_log_tells_which_accounts_moved_since_the_last_run(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    from crm_accounts.domain import RevenueLine
+    from crm_accounts.runlog import RunLog
+    from crm_accounts.sync.report import movements
+
+    world = load_world(tmp_path / "world")
+    first = sync(world, tmp_path / "runs.sqlite")
+    small = next(a for a, s in sorted(first.result.segments.items()) if s.value == "C")
+    world.revenue.append(RevenueLine(small, AS_OF, Decimal("10000000")))  # a huge order
+
+    second = sync(world, tmp_path / "runs.sqlite")
+    with RunLog.open(tmp_path / "runs.sqlite") as run_log:
+        previous = run_log.previous_standing(before_run=second.run_id)
+
+    assert (small, "C", "A") in movements(second.result, previous)
+    assert world.targets[small]["segment"] == "A"
