@@ -193,6 +193,105 @@ class CsvSection(_Section):
         return merged
 
 
+#: AccountContactRelation.Roles / OpportunityContactRole.Role picklist values -> DMU roles.
+DEFAULT_SF_CONTACT_ROLES: dict[str, str] = {
+    "Decision Maker": "decider",
+    "Economic Decision Maker": "decider",
+    "Economic Buyer": "buyer",
+    "Technical Buyer": "advisor",
+    "Evaluator": "advisor",
+    "Influencer": "influencer",
+    "Business User": "user",
+}
+#: AccountTeamMember.TeamMemberRole default picklist values -> PSU roles.
+DEFAULT_SF_TEAM_ROLES: dict[str, str] = {
+    "Account Manager": "account_manager",
+    "Sales Rep": "sales_rep",
+    "Sales Manager": "sales_manager",
+    "Executive Sponsor": "executive",
+    "Pre-Sales Consultant": "support",
+    "Technical Sales Manager": "delivery",
+}
+DEFAULT_SF_TARGET_FIELDS: dict[str, str] = {
+    field.value: "KAM_" + "_".join(part.capitalize() for part in field.value.split("_")) + "__c"
+    for field in TargetField
+}
+
+
+def _mapping_to_roles(mapping: dict[str, str], kind: type[DmuRole] | type[PsuRole]) -> None:
+    for source, role in mapping.items():
+        try:
+            kind(role.strip().lower())
+        except ValueError:
+            choices = ", ".join(r.value for r in kind)
+            raise ValueError(
+                f"{source!r} maps to unknown role {role!r}; expected {choices}"
+            ) from None
+
+
+class SalesforceSection(_Section):
+    """The Salesforce connector (docs/salesforce.md). Credentials come from the environment."""
+
+    api_version: str = Field(default="62.0", pattern=r"^\d{2,3}\.0$")
+    auth: Annotated[
+        Literal["jwt", "client_credentials", "password", "session"], BeforeValidator(_normalized)
+    ] = "jwt"
+    login_url: str = Field(default="https://login.salesforce.com", pattern=r"^https?://")
+    attributes: dict[str, str] = Field(default_factory=dict)
+    integration_stage_field: str | None = None
+    revenue_object: Annotated[Literal["opportunity", "line_item"], BeforeValidator(_normalized)] = (
+        "opportunity"
+    )
+    margin_field: str | None = None
+    product_field: str = "Product2.ProductCode"
+    multi_currency: bool = Field(default=False, strict=True)
+    contact_roles_source: Annotated[
+        Literal["account_contact_relation", "contact_field"], BeforeValidator(_normalized)
+    ] = "account_contact_relation"
+    contact_role_field: str | None = None
+    contact_roles: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SF_CONTACT_ROLES))
+    gatekeeper_field: str | None = None
+    team_roles: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SF_TEAM_ROLES))
+    pioneer_field: str | None = None
+    pioneers: list[str] = Field(default_factory=list)
+    capacity_field: str | None = None
+    task_key_field: str | None = "KAM_Task_Key__c"
+    fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SF_TARGET_FIELDS))
+    bulk_query_threshold: int = Field(default=50_000, ge=1, strict=True)
+    bulk_ingest_threshold: int = Field(default=2_000, ge=1, strict=True)
+    api_reserve: int = Field(default=1_000, ge=0, strict=True)
+    connect_timeout: float = Field(default=10.0, gt=0, le=300)
+    read_timeout: float = Field(default=120.0, gt=0, le=3600)
+    max_attempts: int = Field(default=5, ge=1, le=20, strict=True)
+    max_retry_seconds: float = Field(default=300.0, gt=0, le=3600)
+
+    @field_validator("contact_roles")
+    @classmethod
+    def _dmu_roles(cls, mapping: dict[str, str]) -> dict[str, str]:
+        _mapping_to_roles(mapping, DmuRole)
+        return mapping
+
+    @field_validator("team_roles")
+    @classmethod
+    def _psu_roles(cls, mapping: dict[str, str]) -> dict[str, str]:
+        _mapping_to_roles(mapping, PsuRole)
+        return mapping
+
+    @field_validator("fields")
+    @classmethod
+    def _targets(cls, fields: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(fields) - set(DEFAULT_SF_TARGET_FIELDS))
+        if unknown:
+            raise ValueError(f"unknown target field(s) {', '.join(unknown)}")
+        return {**DEFAULT_SF_TARGET_FIELDS, **fields}
+
+    @model_validator(mode="after")
+    def _role_field_when_needed(self) -> Self:
+        if self.contact_roles_source == "contact_field" and not self.contact_role_field:
+            raise ValueError("contact_roles_source = 'contact_field' needs contact_role_field")
+        return self
+
+
 class SyncSection(_Section):
     """How ``sync`` writes: manual edits, the run log."""
 
@@ -209,6 +308,7 @@ class Config(_Section):
     rating: RatingSection = Field(default_factory=RatingSection)
     plan: PlanSection = Field(default_factory=PlanSection)
     csv: CsvSection = Field(default_factory=CsvSection)
+    salesforce: SalesforceSection = Field(default_factory=SalesforceSection)
     sync: SyncSection = Field(default_factory=SyncSection)
     base_dir: Path = Field(default=Path("."), exclude=True)
     origin: Path | None = Field(default=None, exclude=True)
