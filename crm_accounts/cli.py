@@ -1,7 +1,8 @@
 """The ``crm-accounts`` command line: a thin shell over the services (terminal and file I/O).
 
-Exit codes: 0 success; 1 the run finished but some records failed; 2 bad usage, configuration or
-input data, or another run holds the lock (nothing written). Every command works without a
+Exit codes: 0 success; 1 some records failed, or the CRM stopped answering mid-run (a rerun
+repairs it); 2 bad usage, configuration or input data, another run holds the lock, credentials
+refused or API allowance too small (nothing written). Every command works without a
 terminal, for schedulers: human output goes to stdout, ``--log-format json`` lines to stderr.
 """
 
@@ -20,7 +21,7 @@ import typer
 from rich.console import Console
 
 from .config import Config, load_config
-from .errors import UsageError
+from .errors import ConnectorError, FatalConnectorError, UsageError
 from .logs import configure_logging, log_event, redact
 from .render import render_summary
 from .runlog import RunLock, RunLog
@@ -386,3 +387,9 @@ def main() -> None:
         # Plain text, never wrapped: schedulers grep these lines.
         sys.stderr.write(f"error: {redact(str(exc))}\n")
         sys.exit(EXIT_USAGE)
+    except FatalConnectorError as exc:  # credentials refused, API allowance too small
+        sys.stderr.write(f"error: {redact(str(exc))}\n")
+        sys.exit(EXIT_USAGE)
+    except ConnectorError as exc:  # retries exhausted mid-run: a rerun repairs what is missing
+        sys.stderr.write(f"error: {redact(str(exc))}; run again to complete the sync\n")
+        sys.exit(EXIT_PARTIAL)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from itertools import count
 
 from .domain.model import Account, Activity, Contact, Member, RevenueLine, TeamMember
 from .domain.revenue import Period
+from .errors import FatalConnectorError
 from .ports import (
     AccountRecord,
     FieldUpdate,
@@ -45,12 +46,14 @@ class Faults:
         crash_after_writes: after this many records were written, the next write kills the
             process (raises :class:`SimulatedCrash`); ``None`` never crashes.
         delay: seconds each write call takes, spent through ``sleep`` (inject a fake clock).
+        budget: records the fake API allowance still covers; ``preflight`` refuses more.
     """
 
     reject: frozenset[str] = frozenset()
     crash_after_writes: int | None = None
     delay: float = 0.0
     sleep: Callable[[float], None] = time.sleep
+    budget: int | None = None
     writes: int = 0
     calls: Counter[str] = field(default_factory=Counter)
 
@@ -123,6 +126,12 @@ class InMemoryConnector:
         if len(self._account_ids) != len(self.account_list):
             self._account_ids = {a.id for a in self.account_list}
         return account_id in self._account_ids
+
+    def preflight(self, writes: Mapping[str, int]) -> None:
+        if self.faults.budget is not None and sum(writes.values()) > self.faults.budget:
+            raise FatalConnectorError(
+                f"{sum(writes.values())} writes planned, the fake CRM allows {self.faults.budget}"
+            )
 
     def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]:
         self.faults.call("write_fields")

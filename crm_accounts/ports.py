@@ -157,6 +157,12 @@ class Source(Protocol):
 class Writer(Protocol):
     """Writes the product's results; one result per input record, in input order."""
 
+    def preflight(self, writes: Mapping[str, int]) -> None:
+        """Called before any write with the records about to be written per kind (``fields``,
+        ``create``, ``update``, ``close``). A CRM connector raises ``FatalConnectorError`` when
+        the API allowance left (minus the configured reserve) cannot cover them."""
+        ...
+
     def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]: ...
 
     def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]: ...

@@ -79,6 +79,10 @@ class CsvConnector(CsvSource):
         """
         super().__init__(folder, fields)
 
+    def preflight(self, writes: Mapping[str, int]) -> None:
+        """Files have no API allowance to protect."""
+        return None
+
     # -- target fields ------------------------------------------------------------------------
 
     def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]:

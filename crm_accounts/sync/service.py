@@ -82,6 +82,10 @@ def apply_plan(
         record(batch)
 
     updates = plan.field_updates()
+    writer.preflight(
+        {"fields": len(updates), "close": len(plan.close), "update": len(plan.reschedule),
+         "create": len(plan.create)}
+    )  # fmt: skip
     if updates:
         step(f"writing fields of {len(updates)} accounts")
         changes = {a.account_id: a for a in plan.accounts}

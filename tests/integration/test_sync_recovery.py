@@ -196,3 +196,16 @@ def test_the_run_log_tells_which_accounts_moved_since_the_last_run(tmp_path: Pat
 
     assert (small, "C", "A") in movements(second.result, previous)
     assert world.targets[small]["segment"] == "A"
+
+
+def test_a_sync_the_api_allowance_cannot_cover_writes_nothing(tmp_path: Path) -> None:
+    from crm_accounts.errors import FatalConnectorError
+
+    world = load_world(tmp_path / "world")
+    world.faults = Faults(budget=3)
+
+    with pytest.raises(FatalConnectorError, match="allows 3"):
+        sync(world, tmp_path / "runs.sqlite")
+
+    assert world.faults.writes == 0
+    assert world.targets == {}
