@@ -191,3 +191,24 @@ def _fsync_folder(folder: Path) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+
+def header_columns(header: Record, required: Sequence[str]) -> dict[str, int]:
+    """Column positions by (trimmed) name.
+
+    Raises:
+        MalformedFileError: a column appears twice or a ``required`` column is missing.
+    """
+    columns: dict[str, int] = {}
+    for index, cell in enumerate(header.cells):
+        name = cell.strip()
+        if name in columns:
+            raise MalformedFileError(header.line, f"column {name!r} appears twice in the header")
+        columns[name] = index
+    missing = [name for name in required if name not in columns]
+    if missing:
+        found = ", ".join(repr(name) for name in columns) or "none"
+        raise MalformedFileError(
+            header.line, f"missing required column(s) {', '.join(missing)} (found {found})"
+        )
+    return columns

@@ -15,7 +15,7 @@ from crm_accounts.ports import TaskRecord
 
 from .cells import CellError, parse_date
 from .files import Problems
-from .records import MalformedFileError, Record, read_records
+from .records import MalformedFileError, Record, header_columns, read_records
 
 __all__ = [
     "OPEN",
@@ -60,24 +60,12 @@ def next_task_number(task_id: str, highest: int) -> int:
 
 
 def task_columns(header: Record) -> dict[str, int]:
-    """Column positions of a tasks.csv header.
+    """Column positions of a tasks.csv header (every :data:`TASK_COLUMNS` is required).
 
     Raises:
         MalformedFileError: a column appears twice or one of :data:`TASK_COLUMNS` is missing.
     """
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(header.cells):
-        name = cell.strip()
-        if name in columns:
-            raise MalformedFileError(header.line, f"column {name!r} appears twice in the header")
-        columns[name] = index
-    missing = [name for name in TASK_COLUMNS if name not in columns]
-    if missing:
-        found = ", ".join(repr(name) for name in columns) or "none"
-        raise MalformedFileError(
-            header.line, f"missing required column(s) {', '.join(missing)} (found {found})"
-        )
-    return columns
+    return header_columns(header, TASK_COLUMNS)
 
 
 def read_open_tasks(path: Path, problems: Problems) -> Iterator[TaskRecord]:

@@ -41,6 +41,7 @@ from .records import (
     MalformedFileError,
     Record,
     format_row,
+    header_columns,
     read_records,
     rewrite_file,
 )
@@ -317,7 +318,7 @@ class _AccountRows:
             header = next(records, None)
             if header is None:
                 raise MalformedFileError(1, "the file is empty; expected a header row")
-            columns = _account_columns(header)
+            columns = header_columns(header, ("id",))
             width = len(header.cells)
             added = self._added_columns(columns, width)
             positions = {t: columns[c] for t, c in self.fields.items() if c in columns}
@@ -374,19 +375,6 @@ def _no_records() -> Generator[Record, None, None]:
 
 def _blank_lines_skipped(records: Iterator[Record]) -> Iterator[Record]:
     return (record for record in records if record.cells)
-
-
-def _account_columns(header: Record) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for index, cell in enumerate(header.cells):
-        name = cell.strip()
-        if name in columns:
-            raise MalformedFileError(header.line, f"column {name!r} appears twice in the header")
-        columns[name] = index
-    if "id" not in columns:
-        found = ", ".join(repr(name) for name in columns) or "none"
-        raise MalformedFileError(header.line, f"missing required column(s) id (found {found})")
-    return columns
 
 
 def _write_tasks(
