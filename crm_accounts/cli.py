@@ -320,6 +320,64 @@ def runs_show(
 
 
 @app.command()
+def check(config: ConfigOption = None, source: SourceOption = None) -> None:
+    """Verify the source before a first sync: fields, picklist values, permissions, data."""
+    configure_logging("text", sys.stderr)
+    settings = _load(config, source)
+    console = _console()
+    if source is not None or settings.source.kind == "csv":
+        connector = open_connector(settings, source_dir=source)
+        pull(connector, settings.settings(), date.today())  # raises every input problem
+        console.print(
+            "ok: the CSV folder reads cleanly; target columns are added by the first sync"
+        )
+        return
+    from crm_accounts.connectors.salesforce import SalesforceConnector
+    from crm_accounts.connectors.salesforce.admin import check as salesforce_check
+
+    sf = open_connector(settings)
+    assert isinstance(sf, SalesforceConnector)
+    results = salesforce_check(sf)
+    for finding in results:
+        console.print(str(finding), markup=False)
+    errors = [finding for finding in results if not finding.ok]
+    console.print(f"{len(results)} checks, {len(errors)} errors.")
+    if errors:
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
+def setup(
+    config: ConfigOption = None,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Create the missing fields (default: only print).")
+    ] = False,
+) -> None:
+    """Print (or create with --apply) the CRM fields that write-back needs."""
+    configure_logging("text", sys.stderr)
+    settings = _load(config, None) if config is not None else Config()
+    console = _console()
+    if settings.source.kind == "csv":
+        console.print("Nothing to set up for a CSV folder: the first sync adds the columns.")
+        return
+    from crm_accounts.connectors.salesforce import SalesforceConnector
+    from crm_accounts.connectors.salesforce.admin import apply_definitions, setup_definitions
+
+    definitions = setup_definitions(settings.salesforce)
+    console.print(json.dumps(definitions, indent=2), markup=False)
+    if not apply:
+        console.print(f"{len(definitions)} field definitions; run with --apply to create them.")
+        return
+    sf = open_connector(settings)
+    assert isinstance(sf, SalesforceConnector)
+    results = apply_definitions(sf, definitions)
+    for finding in results:
+        console.print(str(finding), markup=False)
+    if any(not finding.ok for finding in results):
+        raise typer.Exit(EXIT_USAGE)
+
+
+@app.command()
 def demo(
     out: Annotated[
         Path,

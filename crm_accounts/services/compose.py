@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..config import Config
@@ -19,7 +20,13 @@ def open_connector(config: Config, *, source_dir: Path | None = None) -> Connect
         return CsvConnector(source_dir, config.csv.fields)
     if config.source.kind == "csv":
         return CsvConnector(config.source_path(), config.csv.fields)
+    if config.source.kind == "salesforce":
+        from crm_accounts.connectors.salesforce import SalesforceConnector
+
+        return SalesforceConnector.from_config(
+            config.salesforce, os.environ, closed_status=config.plan.closed_status
+        )
     raise ConfigError(
-        f"source.kind: value {config.source.kind!r}: this version reads CSV folders only; "
-        "the Salesforce and HubSpot connectors are not part of it yet"
+        f"source.kind: value {config.source.kind!r}: this version reads CSV folders and "
+        "Salesforce; the HubSpot connector is not part of it yet"
     )

@@ -7,7 +7,7 @@ to it) through the port only. A new connector joins by adding a factory below.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from crm_accounts.config import DEFAULT_SF_TARGET_FIELDS, SalesforceSection
 from crm_accounts.connectors.csv import CsvConnector, CsvSource
 from crm_accounts.connectors.csv.records import read_records
+from crm_accounts.connectors.salesforce import SalesforceConnector
 from crm_accounts.domain import (
     Account,
     Activity,
@@ -24,12 +26,24 @@ from crm_accounts.domain import (
     DmuRole,
     IntegrationStage,
     Member,
+    Period,
     PsuRole,
     RevenueLine,
     TeamMember,
 )
 from crm_accounts.memory import InMemoryConnector, StoredTask
-from crm_accounts.ports import Connector, Source, TaskRecord
+from crm_accounts.ports import (
+    AccountRecord,
+    Connector,
+    FieldUpdate,
+    Source,
+    TaskClose,
+    TaskDraft,
+    TaskRecord,
+    TaskUpdate,
+    WriteResult,
+)
+from tests.fakes.salesforce import FakeSalesforce, FieldDef, LoadResult
 
 AS_OF = date(2026, 11, 27)
 
@@ -211,18 +225,167 @@ def _csv_foreign_tasks(connector: Connector) -> object:
     return [r.raw for r in records[1:] if r.cells and not r.cells[key].strip()]
 
 
-SOURCES: dict[str, Callable[[Dataset, Path], Source]] = {"memory": _memory, "csv": _csv}
+# -- Salesforce: the dataset loaded into the fake org, ids translated at the port -----------------
+
+#: Fake servers started for the current test (stopped by ``_stop_fake_servers``).
+FAKES: list[FakeSalesforce] = []
+
+
+class _SalesforceUnderContract:
+    """The Salesforce connector with the dataset's ids: the fake org assigns its own ids, so
+    every id crossing the port is translated (dataset id <-> Salesforce id); nothing else is."""
+
+    def __init__(self, fake: FakeSalesforce, load: LoadResult, inner: SalesforceConnector) -> None:
+        self.fake, self.inner = fake, inner
+        self._to_sf = {**load.accounts, **load.contacts, **load.users, **load.tasks}
+        self._from_sf = {sf: source for source, sf in self._to_sf.items()}
+
+    def sf(self, value: str) -> str:
+        return self._to_sf.get(value, value)
+
+    def src(self, value: str | None) -> str | None:
+        return None if value is None else self._from_sf.get(value, value)
+
+    def _ref(self, result: WriteResult) -> WriteResult:
+        return replace(result, ref=self.src(result.ref) or "", crm_id=self.src(result.crm_id))
+
+    def accounts(self) -> Iterable[AccountRecord]:
+        for record in self.inner.accounts():
+            yield replace(record, account=replace(record.account, id=self.src(record.account.id)))
+
+    def attribute_names(self) -> frozenset[str]:
+        return self.inner.attribute_names()
+
+    def revenue_lines(self, period: Period) -> Iterable[RevenueLine]:
+        return [line._replace(account_id=self.src(line.account_id))
+                for line in self.inner.revenue_lines(period)]  # fmt: skip
+
+    def contacts(self) -> Iterable[Contact] | None:
+        return [replace(c, id=self.src(c.id), account_id=self.src(c.account_id))
+                for c in self.inner.contacts() or []]  # fmt: skip
+
+    def members(self) -> Iterable[Member]:
+        return [replace(m, id=self.src(m.id)) for m in self.inner.members()]
+
+    def team(self) -> Iterable[TeamMember] | None:
+        return [replace(t, account_id=self.src(t.account_id), member_id=self.src(t.member_id))
+                for t in self.inner.team() or []]  # fmt: skip
+
+    def activities(self, since: date, until: date) -> Iterable[Activity]:
+        return [a._replace(member_id=self.src(a.member_id), contact_id=self.src(a.contact_id),
+                           account_id=self.src(a.account_id))
+                for a in self.inner.activities(since, until)]  # fmt: skip
+
+    def open_tasks(self) -> Iterable[TaskRecord]:
+        return [replace(t, account_id=self.src(t.account_id), member_id=self.src(t.member_id),
+                        contact_id=self.src(t.contact_id))
+                for t in self.inner.open_tasks()]  # fmt: skip
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def preflight(self, writes: Mapping[str, int]) -> None:
+        self.inner.preflight(writes)
+
+    def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]:
+        sent = [replace(u, account_id=self.sf(u.account_id)) for u in updates]
+        return [self._ref(r) for r in self.inner.write_fields(sent)]
+
+    def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]:
+        sent = [replace(d, account_id=self.sf(d.account_id), member_id=self.sf(d.member_id),
+                        contact_id=self.sf(d.contact_id)) for d in drafts]  # fmt: skip
+        return self.inner.create_tasks(sent)
+
+    def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]:
+        return self.inner.update_tasks([replace(u, id=self.sf(u.id)) for u in updates])
+
+    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
+        return self.inner.close_tasks([replace(c, id=self.sf(c.id)) for c in closes])
+
+
+def _salesforce(data: Dataset, tmp_path: Path) -> Connector:
+    """The dataset in a fake org: the CSV folder through the fake's loader, then what the
+    loader cannot express set as an admin would (see the comments)."""
+    write_csv_folder(data, tmp_path / "source")
+    fake = FakeSalesforce().start()
+    FAKES.append(fake)
+    load = fake.load(tmp_path / "source")
+    org = fake.state
+    # The contract writes any text into every target field: text fields stand in for them.
+    fields = {target: f"Contract_{api}" for target, api in DEFAULT_SF_TARGET_FIELDS.items()}
+    for api in fields.values():
+        org.add_field("Account", FieldDef(api, "string", api, length=255))
+    # Pioneer per account-team place (the loader keeps it per user).
+    org.add_field("AccountTeamMember", FieldDef("Pioneer__c", "boolean", "Pioneer"))
+    for place in data.team:
+        if place.pioneer:
+            for (account_id, member_id, _), row in load.team.items():
+                if (account_id, member_id) == (place.account_id, place.member_id):
+                    org.update(row, {"Pioneer__c": True}, system=True)
+    # Accounts nobody manages belong to an inactive user, who is no member and no manager.
+    nobody = org.create("User", {"Username": "former@example.com", "LastName": "Former",
+                                 "IsActive": False}, system=True)  # fmt: skip
+    managed = {place.account_id for place in data.team}
+    for account in data.accounts:
+        if account.id not in managed:
+            org.update(load.accounts[account.id], {"OwnerId": nobody}, system=True)
+    # Revenue by line item (for products); a line without a product gets one without one.
+    for line, opportunity, item in zip(data.revenue, load.opportunities, load.line_items,
+                                       strict=True):  # fmt: skip
+        if item is None:
+            org.create("OpportunityLineItem", {
+                "OpportunityId": opportunity, "Quantity": Decimal(1), "UnitPrice": line.amount,
+                "TotalPrice": line.amount, "Margin__c": line.margin,
+            }, system=True)  # fmt: skip
+    section = SalesforceSection(
+        auth="client_credentials",
+        revenue_object="line_item",
+        login_url=fake.url,
+        attributes={"fit": "Fit__c", "city": "BillingCity"},
+        integration_stage_field="Integration_Stage__c",
+        margin_field="Margin__c",
+        gatekeeper_field="Gatekeeper__c",
+        capacity_field="KAM_Capacity_Per_Week__c",
+        pioneer_field="Pioneer__c",
+        fields=fields,
+    )
+    environ = {"SF_CLIENT_ID": fake.oauth.client_id, "SF_CLIENT_SECRET": fake.oauth.client_secret}
+    inner = SalesforceConnector.from_config(section, environ, session=fake.session())
+    return _SalesforceUnderContract(fake, load, inner)
+
+
+def _salesforce_foreign_tasks(connector: Connector) -> object:
+    """Every stored Task without a key, as the fake org holds it."""
+    assert isinstance(connector, _SalesforceUnderContract)
+    return [t for t in connector.fake.state.records("Task") if not t.get("KAM_Task_Key__c")]
+
+
+SOURCES: dict[str, Callable[[Dataset, Path], Source]] = {
+    "memory": _memory,
+    "csv": _csv,
+    "salesforce": _salesforce,
+}
 #: Connectors with a write side.
 WRITERS: dict[str, Callable[[Dataset, Path], Connector]] = {
     "memory": _memory,
     "csv": _csv_connector,
+    "salesforce": _salesforce,
 }
 #: Per writer: the stored state of the tasks the product did not create, as that connector keeps
 #: them (compared before and after writes: it must not change at all).
 FOREIGN_TASKS: dict[str, Callable[[Connector], object]] = {
     "memory": _memory_foreign_tasks,
     "csv": _csv_foreign_tasks,
+    "salesforce": _salesforce_foreign_tasks,
 }
+
+
+@pytest.fixture(autouse=True)
+def _stop_fake_servers() -> Iterator[None]:
+    """Stop the fake Salesforce servers a factory started for this test."""
+    yield
+    while FAKES:
+        FAKES.pop().stop()
 
 
 @pytest.fixture

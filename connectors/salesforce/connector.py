@@ -1,0 +1,158 @@
+"""The Salesforce connector: ``Source`` and ``Writer`` over one org, built from config. Does I/O.
+
+:func:`SalesforceConnector.from_config` is the only place that builds the vendor client: it
+validates every configured field name (:func:`.soql.query_fields`), reads the credentials from the
+environment (:mod:`.auth`), and wires one ``requests.Session`` through the retry layer
+(:mod:`.http`). Nothing is sent until the first read or write; the login happens then.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
+
+import requests
+
+from crm_accounts.config import SalesforceSection
+from crm_accounts.domain.model import Activity, Contact, Member, RevenueLine, TeamMember
+from crm_accounts.domain.revenue import Period
+from crm_accounts.ports import (
+    AccountRecord,
+    FieldUpdate,
+    TaskClose,
+    TaskDraft,
+    TaskRecord,
+    TaskUpdate,
+    WriteResult,
+)
+
+from . import soql
+from .auth import Authenticator, read_credentials
+from .bulk import BulkClient
+from .http import ApiUsage, RetryPolicy, SalesforceHttp
+from .source import SalesforceSource, SharedState
+from .writer import SalesforceWriter
+
+__all__ = ["DEFAULT_NOT_DONE_STATUSES", "SalesforceConnector"]
+
+#: Closed task statuses that are not a contact moment (the default ``[plan] closed_status``).
+DEFAULT_NOT_DONE_STATUSES = frozenset({"Deferred"})
+
+
+class SalesforceConnector:
+    """Implements :class:`~crm_accounts.ports.Connector` for one Salesforce org."""
+
+    def __init__(
+        self,
+        section: SalesforceSection,
+        http: SalesforceHttp,
+        *,
+        not_done_statuses: frozenset[str] = DEFAULT_NOT_DONE_STATUSES,
+    ) -> None:
+        self.section = section
+        self.http = http
+        self.fields = soql.query_fields(section)
+        self.bulk = BulkClient(http)
+        self.state = SharedState()
+        self.source = SalesforceSource(
+            http, self.bulk, section, self.fields, self.state, not_done_statuses=not_done_statuses
+        )
+        self.writer = SalesforceWriter(http, self.bulk, section, self.fields, self.state)
+
+    @classmethod
+    def from_config(
+        cls,
+        section: SalesforceSection,
+        environ: Mapping[str, str],
+        *,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        closed_status: str | None = None,
+    ) -> SalesforceConnector:
+        """A connector for ``section`` with credentials from ``environ``.
+
+        Args:
+            session: the HTTP session to use (default: a new one, honouring the usual proxy
+                and CA environment variables).
+            sleep: every wait between attempts and bulk-job polls goes through it.
+            closed_status: the status the product closes tasks with (``[plan]
+                closed_status``); tasks closed with it are not contact moments.
+
+        Raises:
+            ConfigError: a field name is not an API name, or a credential variable is missing.
+        """
+        soql.query_fields(section)  # config errors before anything else
+        credentials = read_credentials(section.auth, environ)
+        session = session if session is not None else requests.Session()
+        policy = RetryPolicy(section.max_attempts, section.max_retry_seconds, sleep)
+        calls: Counter[str] = Counter()
+        auth = Authenticator(
+            section, credentials, session, policy, on_request=lambda: calls.update(["token"])
+        )
+        http = SalesforceHttp(
+            section, session, auth.login, can_relogin=auth.can_relogin, sleep=sleep
+        )
+        http.calls = calls
+        not_done = DEFAULT_NOT_DONE_STATUSES | ({closed_status} if closed_status else set())
+        return cls(section, http, not_done_statuses=frozenset(not_done))
+
+    # -- observability --------------------------------------------------------------------------
+
+    @property
+    def calls(self) -> Counter[str]:
+        """Requests sent so far per kind (``query``, ``query_more``, ``composite_update``, ...;
+        retries and the OAuth ``token`` request included)."""
+        return Counter(self.http.calls)
+
+    @property
+    def api_usage(self) -> ApiUsage:
+        """The daily allowance as last reported by ``Sforce-Limit-Info``."""
+        return ApiUsage(self.http.usage.used, self.http.usage.max)
+
+    # -- Source ---------------------------------------------------------------------------------
+
+    def accounts(self) -> Iterable[AccountRecord]:
+        return self.source.accounts()
+
+    def attribute_names(self) -> frozenset[str]:
+        return self.source.attribute_names()
+
+    def revenue_lines(self, period: Period) -> Iterable[RevenueLine]:
+        return self.source.revenue_lines(period)
+
+    def contacts(self) -> Iterable[Contact] | None:
+        return self.source.contacts()
+
+    def members(self) -> Iterable[Member]:
+        return self.source.members()
+
+    def team(self) -> Iterable[TeamMember] | None:
+        return self.source.team()
+
+    def activities(self, since: date, until: date) -> Iterable[Activity]:
+        return self.source.activities(since, until)
+
+    def open_tasks(self) -> Iterable[TaskRecord]:
+        return self.source.open_tasks()
+
+    def close(self) -> None:
+        self.source.close()
+
+    # -- Writer ---------------------------------------------------------------------------------
+
+    def preflight(self, writes: Mapping[str, int]) -> None:
+        self.writer.preflight(writes)
+
+    def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]:
+        return self.writer.write_fields(updates)
+
+    def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]:
+        return self.writer.create_tasks(drafts)
+
+    def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]:
+        return self.writer.update_tasks(updates)
+
+    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
+        return self.writer.close_tasks(closes)

@@ -1,0 +1,1 @@
+"""Stateful fake CRM servers that connector tests run against (fakes, not mocks)."""

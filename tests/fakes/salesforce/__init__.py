@@ -1,0 +1,48 @@
+"""A stateful fake Salesforce org behind a local TLS server, for connector tests.
+
+Start one with the ``fake_salesforce`` fixture (:mod:`.fixtures`) or ``with FakeSalesforce() as
+fake:``; arrange data with ``fake.load(folder)`` or ``fake.state.create(...)``, inject faults with
+``fake.faults``, count requests with ``fake.calls``. Modules: :mod:`.state` (the org),
+:mod:`.schema` (objects and fields), :mod:`.values` (type handling), :mod:`.soql` (the query
+subset), :mod:`.bulk` (Bulk API 2.0), :mod:`.oauth` (token endpoint), :mod:`.faults`,
+:mod:`.app` (the WSGI app), :mod:`.loader` (CSV source folder -> org), :mod:`.server`.
+"""
+
+from .bulk import Bulk, Job
+from .faults import CallLog, Fault, Faults
+from .loader import (
+    CONTACT_ROLE_VALUES,
+    EXTRA_CONTACT_ROLES,
+    EXTRA_TEAM_ROLES,
+    TEAM_ROLE_VALUES,
+    LoadResult,
+    load_source,
+)
+from .oauth import JWT_BEARER, OAuthSettings
+from .schema import FieldDef, ObjectDef
+from .server import FakeSalesforce
+from .state import DatedRate, Org, RecordError, RequestError, make_id
+
+__all__ = [
+    "CONTACT_ROLE_VALUES",
+    "EXTRA_CONTACT_ROLES",
+    "EXTRA_TEAM_ROLES",
+    "JWT_BEARER",
+    "TEAM_ROLE_VALUES",
+    "Bulk",
+    "CallLog",
+    "DatedRate",
+    "FakeSalesforce",
+    "Fault",
+    "Faults",
+    "FieldDef",
+    "Job",
+    "LoadResult",
+    "OAuthSettings",
+    "ObjectDef",
+    "Org",
+    "RecordError",
+    "RequestError",
+    "load_source",
+    "make_id",
+]

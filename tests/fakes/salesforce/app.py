@@ -1,0 +1,407 @@
+"""The fake Salesforce as a Werkzeug WSGI app: routing, auth, limits, faults, handlers. No I/O.
+
+Every request is counted per route template (:class:`~.faults.CallLog`), then scheduled faults
+apply, then (for ``/services/data/vXX.X/...``) the bearer token is checked — 401
+``INVALID_SESSION_ID`` "Session expired or invalid" — and one unit of the daily allowance is
+used — 403 ``REQUEST_LIMIT_EXCEEDED`` "TotalRequests Limit exceeded." once it is gone. Every data
+API response carries ``Sforce-Limit-Info: api-usage=<used>/<max>`` ("Limit Info Header", REST API
+Developer Guide, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm).
+
+Handlers:
+
+* ``GET /query?q=`` and ``GET /query/<locator>-<offset>`` — "Query" and "Query More Results"
+  (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm):
+  batches of 2000 or the ``Sforce-Query-Options: batchSize=N`` (200..2000) header, ``done: false``
+  and ``nextRecordsUrl`` while more remain; a locator is released once read to the end and then
+  answers 400 ``INVALID_QUERY_LOCATOR`` "invalid query locator" (Salesforce Help,
+  "'INVALID_QUERY_LOCATOR' Salesforce Error", https://help.salesforce.com/s/articleView?id=000384958).
+* ``GET /sobjects/<Object>/describe`` — "sObject Describe".
+* ``GET /limits`` — "Limits" (``{"DailyApiRequests": {"Max", "Remaining"}, ...}``,
+  https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_limits.htm).
+* ``PATCH``/``POST /composite/sobjects`` — sObject Collections update/create: at most 200 records
+  (more: 400 ``EXCEEDED_ID_LIMIT`` "record limit reached. cannot submit more than 200 records into
+  this call", as real orgs answer: sorenkrabbe/Chrome-Salesforce-inspector#134), one result per
+  record in order, ``allOrNone`` rolls everything back and marks the others
+  ``ALL_OR_NONE_OPERATION_ROLLED_BACK`` ("Record rolled back because not all records were valid
+  and the request was using AllOrNone header"). An unknown field fails the whole request with
+  400 ``INVALID_FIELD`` "No such column 'X' on sobject of type Account", a value that does not
+  deserialize with 400 ``JSON_PARSER_ERROR``, a record without ``attributes.type`` with 400
+  ``INVALID_TYPE`` "Must send a concrete entity type.".
+* ``/jobs/query...`` and ``/jobs/ingest...`` — Bulk API 2.0 (:mod:`.bulk`).
+* ``POST /services/oauth2/token`` — :mod:`.oauth` (no bearer token, not counted in the allowance).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from .bulk import Bulk, Job
+from .faults import DAILY_LIMIT_MESSAGE, CallLog, Faults
+from .oauth import OAuthSettings, token_response
+from .schema import describe
+from .soql import compile_query
+from .state import Org, RecordError, RequestError, Transaction
+from .values import Stored, ValueProblemError, from_json
+
+__all__ = ["MAX_COLLECTION", "SalesforceApp"]
+
+MAX_COLLECTION = 200
+DEFAULT_BATCH = 2000
+_DATA = "/services/data/v<version>"
+_ROUTES: list[tuple[str, str, list[str], str]] = [
+    # (rule, endpoint, methods, route template used for call counting and faults)
+    ("/services/oauth2/token", "token", ["POST"], "/services/oauth2/token"),
+    (f"{_DATA}/query/", "query", ["GET"], "/query"),
+    (f"{_DATA}/query/<locator>", "query_more", ["GET"], "/query/<locator>"),
+    (f"{_DATA}/limits/", "limits", ["GET"], "/limits"),
+    (
+        f"{_DATA}/sobjects/<object_name>/describe/",
+        "describe",
+        ["GET"],
+        "/sobjects/<object>/describe",
+    ),
+    (f"{_DATA}/composite/sobjects/", "collections", ["POST", "PATCH"], "/composite/sobjects"),
+    (f"{_DATA}/jobs/query/", "query_jobs", ["POST"], "/jobs/query"),
+    (f"{_DATA}/jobs/query/<job_id>/", "query_job", ["GET", "PATCH", "DELETE"], "/jobs/query/<id>"),
+    (f"{_DATA}/jobs/query/<job_id>/results/", "query_results", ["GET"], "/jobs/query/<id>/results"),
+    (f"{_DATA}/jobs/ingest/", "ingest_jobs", ["POST"], "/jobs/ingest"),
+    (
+        f"{_DATA}/jobs/ingest/<job_id>/",
+        "ingest_job",
+        ["GET", "PATCH", "DELETE"],
+        "/jobs/ingest/<id>",
+    ),
+    (
+        f"{_DATA}/jobs/ingest/<job_id>/batches/",
+        "ingest_batches",
+        ["PUT"],
+        "/jobs/ingest/<id>/batches",
+    ),
+    (
+        f"{_DATA}/jobs/ingest/<job_id>/<kind>/",
+        "ingest_results",
+        ["GET"],
+        "/jobs/ingest/<id>/<kind>",
+    ),
+]
+_TEMPLATES = {endpoint: template for _, endpoint, _, template in _ROUTES}
+_VERSION = re.compile(r"\d{2}\.0$")
+_NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+_BATCH = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
+
+
+def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        json.dumps(body),
+        status=status,
+        headers=headers,
+        content_type="application/json;charset=UTF-8",
+    )
+
+
+class SalesforceApp:
+    """The WSGI application; one per fake server."""
+
+    def __init__(
+        self, org: Org, faults: Faults, calls: CallLog, bulk: Bulk, oauth: OAuthSettings
+    ) -> None:
+        self.org = org
+        self.faults = faults
+        self.calls = calls
+        self.bulk = bulk
+        self.oauth = oauth
+        self.url_map = Map(
+            [
+                Rule(rule, endpoint=endpoint, methods=methods)
+                for rule, endpoint, methods, _ in _ROUTES
+            ],
+            strict_slashes=False,
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.dispatch(request)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, matched = adapter.match()
+        except MethodNotAllowed as exc:
+            allowed = ",".join(sorted(exc.valid_methods or []))
+            message = f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}"
+            self.calls.record(request.method, request.path, 405)
+            return _json(405, [{"message": message, "errorCode": "METHOD_NOT_ALLOWED"}])
+        except HTTPException:
+            self.calls.record(request.method, request.path, 404)
+            return _json(404, _NOT_FOUND)
+        args = dict(matched)
+        template = _TEMPLATES[endpoint]
+        if endpoint == "ingest_results":
+            template = f"/jobs/ingest/<id>/{args['kind']}"
+        response = self._handle(request, endpoint, args, template)
+        self.calls.record(request.method, template, response.status_code)
+        return response
+
+    def _handle(
+        self, request: Request, endpoint: str, args: dict[str, Any], template: str
+    ) -> Response:
+        data_api = endpoint != "token"
+        for fault in self.faults.take(request.method, template):
+            if fault.kind == "hang":
+                self.faults.release.wait(fault.seconds)
+            else:
+                status, failure = fault.response()
+                return _json(status, failure, self._limit_header() if data_api else None)
+        if not data_api:
+            status, token = token_response(self.org, self.oauth, request.form, request.host_url)
+            return _json(status, token)
+        version = args.pop("version")
+        if not _VERSION.match(version) or not 20 <= float(version) <= 66:
+            return _json(404, _NOT_FOUND, self._limit_header())
+        if not self._authorized(request):
+            body = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+            return _json(401, body, self._limit_header())
+        if not self.org.consume_api_call():
+            body = [{"message": DAILY_LIMIT_MESSAGE, "errorCode": "REQUEST_LIMIT_EXCEEDED"}]
+            return _json(403, body, self._limit_header())
+        handler: Callable[..., Response] = getattr(self, f"_{endpoint}")
+        try:
+            response = handler(request, version, **args)
+        except RequestError as exc:
+            response = _json(exc.status, exc.body())
+        response.headers.update(self._limit_header())
+        return response
+
+    def _authorized(self, request: Request) -> bool:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        return scheme.lower() in ("bearer", "oauth") and self.org.token_valid(token.strip())
+
+    def _limit_header(self) -> dict[str, str]:
+        with self.org.lock:
+            return {"Sforce-Limit-Info": f"api-usage={self.org.daily_used}/{self.org.daily_max}"}
+
+    # --- REST handlers ---------------------------------------------------------------------
+
+    def _query(self, request: Request, version: str) -> Response:
+        text = request.args.get("q")
+        if not text:
+            raise RequestError(400, "MALFORMED_QUERY", "A query string has to be specified")
+        batch = DEFAULT_BATCH
+        match = _BATCH.search(request.headers.get("Sforce-Query-Options", ""))
+        if match:
+            batch = min(max(int(match.group(1)), 200), DEFAULT_BATCH)
+        with self.org.lock:
+            compiled = compile_query(self.org, text)
+            matches = compiled.matches()
+            if compiled.query.count:
+                return _json(200, {"totalSize": len(matches), "done": True, "records": []})
+            rows = [compiled.to_json(r, version) for r in matches]
+        if len(rows) <= batch:
+            return _json(200, {"totalSize": len(rows), "done": True, "records": rows})
+        locator = self.org.open_cursor(rows, batch)
+        return _json(
+            200,
+            {
+                "totalSize": len(rows),
+                "done": False,
+                "nextRecordsUrl": f"/services/data/v{version}/query/{locator}-{batch}",
+                "records": rows[:batch],
+            },
+        )
+
+    def _query_more(self, request: Request, version: str, locator: str) -> Response:
+        cursor, _, offset_text = locator.rpartition("-")
+        if not cursor or not offset_text.isdigit():
+            raise RequestError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        offset = int(offset_text)
+        batch = self.org.batch_size_of(cursor)
+        rows, total, done = self.org.read_cursor(cursor, offset)
+        body: dict[str, Any] = {"totalSize": total, "done": done}
+        if not done:
+            body["nextRecordsUrl"] = f"/services/data/v{version}/query/{cursor}-{offset + batch}"
+        body["records"] = rows
+        return _json(200, body)
+
+    def _limits(self, request: Request, version: str) -> Response:
+        with self.org.lock:
+            used, maximum = self.org.daily_used, self.org.daily_max
+        return _json(
+            200,
+            {
+                "DailyApiRequests": {"Max": maximum, "Remaining": max(maximum - used, 0)},
+                "DailyBulkApiBatches": {"Max": 15000, "Remaining": 15000},
+                "DailyBulkV2QueryJobs": {"Max": 10000, "Remaining": 10000},
+                "DailyBulkV2QueryFileStorageMB": {"Max": 976562, "Remaining": 976562},
+            },
+        )
+
+    def _describe(self, request: Request, version: str, object_name: str) -> Response:
+        with self.org.lock:
+            obj = next(
+                (o for o in self.org.schema.values() if o.name.lower() == object_name.lower()), None
+            )
+            if obj is None:
+                raise RequestError(404, "NOT_FOUND", "The requested resource does not exist")
+            return _json(200, describe(obj))
+
+    def _collections(self, request: Request, version: str) -> Response:
+        raw = request.get_data(as_text=True)
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            raise RequestError(400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}") from None
+        records = body.get("records") if isinstance(body, dict) else None
+        if not isinstance(records, list):
+            raise RequestError(400, "JSON_PARSER_ERROR", "records is required")
+        if len(records) > MAX_COLLECTION:
+            raise RequestError(
+                400,
+                "EXCEEDED_ID_LIMIT",
+                "record limit reached. cannot submit more than 200 records into this call",
+            )
+        all_or_none = bool(body.get("allOrNone", False))
+        creating = request.method == "POST"
+        with self.org.lock:
+            parsed = [self._parse_record(r, raw) for r in records]
+            txn = Transaction()
+            results: list[dict[str, Any]] = []
+            for object_name, record_id, values in parsed:
+                results.append(self._save(object_name, record_id, values, creating, txn))
+            if all_or_none and any(not r["success"] for r in results):
+                self.org.rollback(txn)
+                rolled = {
+                    "statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+                    "message": "Record rolled back because not all records were valid and the request was using AllOrNone header",  # noqa: E501
+                    "fields": [],
+                }
+                results = [
+                    r if not r["success"] else {"success": False, "errors": [rolled]}
+                    for r in results
+                ]
+        return _json(200, results)
+
+    def _parse_record(self, record: object, raw: str) -> tuple[str, object, dict[str, Stored]]:
+        if not isinstance(record, dict):
+            raise RequestError(400, "JSON_PARSER_ERROR", "Each record must be a JSON object")
+        attributes = record.get("attributes")
+        type_name = attributes.get("type") if isinstance(attributes, dict) else None
+        if not isinstance(type_name, str):
+            raise RequestError(400, "INVALID_TYPE", "Must send a concrete entity type.")
+        obj = next(
+            (o for o in self.org.schema.values() if o.name.lower() == type_name.lower()), None
+        )
+        if obj is None:
+            raise RequestError(400, "INVALID_TYPE", f"sObject type '{type_name}' is not supported.")
+        values: dict[str, Stored] = {}
+        record_id: object = None
+        for key, value in record.items():
+            if key == "attributes":
+                continue
+            if key.lower() == "id":
+                record_id = value
+                continue
+            f = obj.field(key)
+            if f is None:
+                raise RequestError(
+                    400, "INVALID_FIELD", f"No such column '{key}' on sobject of type {obj.name}"
+                )
+            try:
+                values[f.name] = from_json(f, value)
+            except ValueProblemError as problem:
+                needle = f'"{key}"'
+                column = raw.find(needle) + len(needle) + 2 if needle in raw else 1
+                raise RequestError(
+                    400, "JSON_PARSER_ERROR", problem.parser_message(column)
+                ) from None
+        return obj.name, record_id, values
+
+    def _save(
+        self,
+        object_name: str,
+        record_id: object,
+        values: dict[str, Stored],
+        creating: bool,
+        txn: Transaction,
+    ) -> dict[str, Any]:
+        try:
+            if creating:
+                if record_id is not None:
+                    raise RecordError(
+                        "INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]
+                    )
+                new_id = self.org.create(object_name, values, txn=txn)
+            else:
+                new_id = self.org.update(record_id, values, object_name=object_name, txn=txn)
+        except RecordError as exc:
+            return {"success": False, "errors": exc.errors}
+        return {"id": new_id, "success": True, "errors": []}
+
+    # --- Bulk API 2.0 handlers ---------------------------------------------------------------
+
+    def _body(self, request: Request) -> dict[str, Any]:
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+        except ValueError as exc:
+            raise RequestError(400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}") from None
+        if not isinstance(body, dict):
+            raise RequestError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+        return body
+
+    def _job_response(self, request: Request, job: Job, *, details: bool) -> Response:
+        return _json(200, job.details() if details else job.info())
+
+    def _query_jobs(self, request: Request, version: str) -> Response:
+        job = self.bulk.create_query(self._body(request), version)
+        return self._job_response(request, job, details=False)
+
+    def _query_job(self, request: Request, version: str, job_id: str) -> Response:
+        job = self.bulk.job(job_id, "query")
+        if request.method == "GET":
+            return self._job_response(request, self.bulk.poll(job), details=True)
+        if request.method == "DELETE":
+            self.bulk.delete(job)
+            return Response(status=204)
+        return self._job_response(
+            request, self.bulk.set_state(job, self._body(request).get("state")), details=False
+        )
+
+    def _query_results(self, request: Request, version: str, job_id: str) -> Response:
+        job = self.bulk.job(job_id, "query")
+        max_records = request.args.get("maxRecords", type=int)
+        text, locator, count = self.bulk.results(job, max_records, request.args.get("locator"))
+        headers = {"Sforce-Locator": locator, "Sforce-NumberOfRecords": str(count)}
+        return Response(text, status=200, headers=headers, content_type="text/csv;charset=UTF-8")
+
+    def _ingest_jobs(self, request: Request, version: str) -> Response:
+        job = self.bulk.create_ingest(self._body(request), version)
+        return self._job_response(request, job, details=False)
+
+    def _ingest_job(self, request: Request, version: str, job_id: str) -> Response:
+        job = self.bulk.job(job_id, "ingest")
+        if request.method == "GET":
+            return self._job_response(request, self.bulk.poll(job), details=True)
+        if request.method == "DELETE":
+            self.bulk.delete(job)
+            return Response(status=204)
+        return self._job_response(
+            request, self.bulk.set_state(job, self._body(request).get("state")), details=False
+        )
+
+    def _ingest_batches(self, request: Request, version: str, job_id: str) -> Response:
+        job = self.bulk.job(job_id, "ingest")
+        self.bulk.upload(job, request.get_data(as_text=True))
+        return Response(status=201)
+
+    def _ingest_results(self, request: Request, version: str, job_id: str, kind: str) -> Response:
+        job = self.bulk.job(job_id, "ingest")
+        text = self.bulk.ingest_results(job, kind)
+        return Response(text, status=200, content_type="text/csv;charset=UTF-8")
