@@ -1,0 +1,193 @@
+"""The Salesforce connector replayed from recorded HTTP (cassettes/salesforce), no server needed.
+
+CI replays only (pytest-recording's default ``--record-mode=none``): any request the connector
+makes that the cassette does not hold, in that order and with that body, fails the test. To
+re-record (docs/testing.md):
+
+* against the fake org: ``CRM_ACCOUNTS_RECORD=fake pytest tests/integration/test_salesforce_cassettes.py --record-mode=rewrite``
+* against a Developer Edition org: ``CRM_ACCOUNTS_RECORD=sandbox SF_ACCESS_TOKEN=... SF_INSTANCE_URL=https://<my-domain>.my.salesforce.com pytest ... --record-mode=rewrite``
+
+Everything secret (tokens, session and org ids, hosts, e-mail addresses) is scrubbed before a
+cassette is written, and :func:`test_no_cassette_holds_a_secret_looking_value` guards it.
+"""  # noqa: E501
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from crm_accounts.config import DEFAULT_SF_CONTACT_ROLES, DEFAULT_SF_TEAM_ROLES, SalesforceSection
+from crm_accounts.connectors.demo import generate_demo
+from crm_accounts.connectors.salesforce import SalesforceConnector
+from crm_accounts.domain import MethodSettings
+from crm_accounts.runlog import RunLog
+from crm_accounts.sync import SyncOptions, SyncReport, run_sync
+from tests.fakes.salesforce import EXTRA_CONTACT_ROLES, EXTRA_TEAM_ROLES, FakeSalesforce
+
+CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "salesforce"
+AS_OF = date(2026, 11, 27)
+NOW = datetime(2026, 11, 27, 6, 0, tzinfo=UTC)
+HOST = "https://salesforce.fake"
+RECORD = os.environ.get("CRM_ACCOUNTS_RECORD", "")  # "", "fake" or "sandbox"
+
+_LOCAL = re.compile(r"https://(127\.0\.0\.1|localhost):\d+")
+_INSTANCE = re.compile(r"https://[A-Za-z0-9.-]+\.(my\.)?salesforce\.com")
+_TOKEN_JSON = re.compile(r'("(access_token|refresh_token|id_token|signature)"\s*:\s*")[^"]*"')
+_SESSION = re.compile(r"00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]+")
+_ORG_ID = re.compile(r"\b00D[A-Za-z0-9]{12}([A-Za-z0-9]{3})?\b")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@(?![A-Za-z0-9-]+\.example\b)[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def scrub(text: str) -> str:
+    """Remove everything that identifies an org or grants access from recorded text."""
+    text = _LOCAL.sub(HOST, text)
+    text = _INSTANCE.sub(HOST, text)
+    text = _TOKEN_JSON.sub(r'\1REDACTED"', text)
+    text = _SESSION.sub("REDACTED", text)
+    text = _ORG_ID.sub("00D000000000000AAA", text)
+    return _EMAIL.sub("someone@scrubbed.example", text)
+
+
+def _scrub_request(request: Any) -> Any:
+    request.uri = scrub(request.uri)
+    return request
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    body = response.get("body", {}).get("string")
+    if isinstance(body, bytes):
+        cleaned = scrub(body.decode("utf-8", "replace")).encode()
+        response["body"]["string"] = cleaned
+        headers = response.get("headers", {})
+        for name in list(headers):
+            if name.lower() == "content-length":
+                headers[name] = [str(len(cleaned))]
+    for name in list(response.get("headers", {})):
+        if name.lower() in {"set-cookie", "location"}:
+            response["headers"][name] = [scrub(v) for v in response["headers"][name]]
+    return response
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    return {
+        "filter_headers": ["authorization", "cookie", "set-cookie"],
+        "filter_query_parameters": ["access_token"],
+        "filter_post_data_parameters": ["client_secret", "password", "assertion"],
+        "before_record_request": _scrub_request,
+        "before_record_response": _scrub_response,
+        "match_on": ["method", "scheme", "host", "path", "query", "body"],
+        "decode_compressed_response": True,
+        "allow_playback_repeats": False,
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir() -> str:
+    return str(CASSETTES)
+
+
+def _section(login_url: str) -> SalesforceSection:
+    return SalesforceSection(
+        auth="session",
+        login_url=login_url,
+        attributes={"strategic_fit": "Strategic_Fit__c", "payment_days": "Payment_Days__c"},
+        integration_stage_field="Integration_Stage__c",
+        margin_field="Margin__c",
+        gatekeeper_field="Gatekeeper__c",
+        capacity_field="KAM_Capacity_Per_Week__c",
+        pioneer_field="User.KAM_Pioneer__c",
+        contact_roles={**DEFAULT_SF_CONTACT_ROLES, **EXTRA_CONTACT_ROLES},
+        team_roles={**DEFAULT_SF_TEAM_ROLES, **EXTRA_TEAM_ROLES},
+        max_attempts=4,
+    )
+
+
+@pytest.fixture
+def org(tmp_path: Path) -> Iterator[tuple[SalesforceConnector, FakeSalesforce | None]]:
+    """In replay: a connector aimed at the scrubbed host. Recording: the fake org with the
+    demo loaded, or a real org from SF_ACCESS_TOKEN / SF_INSTANCE_URL."""
+    waits: list[float] = []
+    if RECORD == "fake":
+        with FakeSalesforce() as fake:
+            fake.load(generate_demo(tmp_path / "demo", as_of=AS_OF, accounts=12).source_dir)
+            environ = {"SF_ACCESS_TOKEN": fake.token, "SF_INSTANCE_URL": fake.url}
+            yield (
+                SalesforceConnector.from_config(
+                    _section(fake.url), environ, session=fake.session(), sleep=waits.append
+                ),
+                fake,
+            )
+        return
+    if RECORD == "sandbox":
+        yield SalesforceConnector.from_config(_section(HOST), os.environ, sleep=waits.append), None
+        return
+    session = requests.Session()
+    session.trust_env = False  # replay: no proxy or CA settings from the machine
+    environ = {"SF_ACCESS_TOKEN": "replayed", "SF_INSTANCE_URL": HOST}
+    yield SalesforceConnector.from_config(_section(HOST), environ, session=session,
+                                          sleep=waits.append), None  # fmt: skip
+
+
+def _sync(connector: SalesforceConnector, run_log: Path) -> SyncReport:
+    with RunLog.open(run_log) as log:
+        return run_sync(connector, MethodSettings(), SyncOptions(), AS_OF, log,
+                        config_hash="cassette", now=lambda: NOW)  # fmt: skip
+
+
+@pytest.mark.vcr
+def test_a_sync_and_its_unchanged_rerun_replay_request_for_request(
+    org: tuple[SalesforceConnector, FakeSalesforce | None], tmp_path: Path
+) -> None:
+    connector, _ = org
+
+    first = _sync(connector, tmp_path / "runs.sqlite")
+    second = _sync(connector, tmp_path / "runs.sqlite")
+
+    assert first.plan.create
+    assert first.plan.field_updates()
+    assert not first.applied.failures
+    assert second.plan.writes == 0
+    assert second.plan.kept_tasks == len(first.plan.create)
+
+
+@pytest.mark.vcr
+def test_a_server_outage_is_retried_in_the_recorded_order(
+    org: tuple[SalesforceConnector, FakeSalesforce | None],
+) -> None:
+    connector, fake = org
+    if fake is not None:
+        fake.faults.fail_next(2, status=503, route="/query")
+
+    accounts = list(connector.accounts())
+
+    assert accounts
+    assert connector.calls  # the retried requests were made and counted
+
+
+def test_no_cassette_holds_a_secret_looking_value() -> None:
+    cassettes = sorted(CASSETTES.glob("*.yaml"))
+    assert cassettes, "the recorded cassettes must be in the repository"
+    suspicious = {
+        "bearer token": re.compile(r"Bearer\s+(?!REDACTED)[A-Za-z0-9!._-]{8,}"),
+        "token in JSON": re.compile(r'"(access_token|refresh_token)"\s*:\s*"(?!REDACTED)'),
+        "session id": _SESSION,
+        "org id": re.compile(r"\b00D(?!000000000000)[A-Za-z0-9]{12}"),
+        "instance host": re.compile(r"[A-Za-z0-9-]+\.(my\.)?salesforce\.com|\.force\.com"),
+        "loopback host": _LOCAL,
+        "e-mail address": _EMAIL,
+        "authorization header": re.compile(r"(?im)^\s*-?\s*authorization:"),
+    }
+    for cassette in cassettes:
+        text = cassette.read_text(encoding="utf-8")
+        found = {name for name, pattern in suspicious.items() if pattern.search(text)}
+        assert not found, f"{cassette.name} holds a {', '.join(sorted(found))}"
+        json.dumps(text)  # the file is text, not binary
