@@ -332,18 +332,31 @@ def check(config: ConfigOption = None, source: SourceOption = None) -> None:
             "ok: the CSV folder reads cleanly; target columns are added by the first sync"
         )
         return
-    from crm_accounts.connectors.salesforce import SalesforceConnector
-    from crm_accounts.connectors.salesforce.admin import check as salesforce_check
+    results: list[Any]
+    if settings.source.kind == "hubspot":
+        from crm_accounts.connectors.hubspot import HubSpotConnector
+        from crm_accounts.connectors.hubspot import check as hubspot_check
 
-    sf = open_connector(settings)
-    assert isinstance(sf, SalesforceConnector)
-    results = salesforce_check(sf)
-    for finding in results:
-        console.print(str(finding), markup=False)
+        hub = open_connector(settings)
+        assert isinstance(hub, HubSpotConnector)
+        results = hubspot_check(hub)
+    else:
+        from crm_accounts.connectors.salesforce import SalesforceConnector
+        from crm_accounts.connectors.salesforce.admin import check as salesforce_check
+
+        sf = open_connector(settings)
+        assert isinstance(sf, SalesforceConnector)
+        results = salesforce_check(sf)
+    _print_findings(console, results)
     errors = [finding for finding in results if not finding.ok]
     console.print(f"{len(results)} checks, {len(errors)} errors.")
     if errors:
         raise typer.Exit(EXIT_USAGE)
+
+
+def _print_findings(console: Console, findings: list[Any]) -> None:
+    for finding in findings:
+        console.print(str(finding), markup=False)
 
 
 @app.command()
@@ -360,6 +373,9 @@ def setup(
     if settings.source.kind == "csv":
         console.print("Nothing to set up for a CSV folder: the first sync adds the columns.")
         return
+    if settings.source.kind == "hubspot":
+        _setup_hubspot(settings, console, apply)
+        return
     from crm_accounts.connectors.salesforce import SalesforceConnector
     from crm_accounts.connectors.salesforce.admin import apply_definitions, setup_definitions
 
@@ -371,8 +387,35 @@ def setup(
     sf = open_connector(settings)
     assert isinstance(sf, SalesforceConnector)
     results = apply_definitions(sf, definitions)
-    for finding in results:
-        console.print(str(finding), markup=False)
+    _print_findings(console, results)
+    if any(not finding.ok for finding in results):
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _setup_hubspot(settings: Config, console: Console, apply: bool) -> None:
+    """Print the property group and properties, then create the missing ones with --apply."""
+    from crm_accounts.connectors.hubspot import (
+        HubSpotConnector,
+        apply_definitions,
+        setup_definitions,
+    )
+
+    definitions = setup_definitions(settings.hubspot)
+    for definition in definitions:
+        body = definition["body"]
+        what = f"{definition['kind']} {body['name']!r} on {definition['object']}"
+        kind = f" ({body['type']}, {body['fieldType']})" if definition["kind"] == "property" else ""
+        console.print(f"  create {what}{kind}", markup=False)
+    console.print(json.dumps(definitions, indent=2), markup=False)
+    if not apply:
+        console.print(
+            f"{len(definitions)} definitions; run with --apply to create the missing ones."
+        )
+        return
+    hub = open_connector(settings)
+    assert isinstance(hub, HubSpotConnector)
+    results = apply_definitions(hub, definitions)
+    _print_findings(console, results)
     if any(not finding.ok for finding in results):
         raise typer.Exit(EXIT_USAGE)
 

@@ -13,6 +13,7 @@ import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -40,11 +41,17 @@ from .errors import ConfigError
 from .ports import TargetField
 
 __all__ = [
+    "DEFAULT_HS_ACTIVITY_DONE",
+    "DEFAULT_HS_BUYING_ROLES",
+    "DEFAULT_HS_CLOSE_STATUSES",
+    "DEFAULT_HS_TARGET_PROPERTIES",
     "DEFAULT_TARGET_FIELDS",
     "MAX_CRITERIA",
     "MAX_DAYS",
     "RUN_LOG_NAME",
     "Config",
+    "HubSpotSection",
+    "RosterEntry",
     "load_config",
     "parse_config",
 ]
@@ -67,6 +74,11 @@ def _no_bool(value: Any) -> Any:
     if isinstance(value, bool):
         raise ValueError("expected a number, not a boolean")
     return value
+
+
+def _empty_is_none(value: Any) -> Any:
+    """TOML has no null: an empty string switches an optional field off."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 def _segment(value: Any) -> Any:
@@ -255,7 +267,8 @@ class SalesforceSection(_Section):
     pioneer_field: str | None = None
     pioneers: list[str] = Field(default_factory=list)
     capacity_field: str | None = None
-    task_key_field: str | None = "KAM_Task_Key__c"
+    #: Task field holding the task key; "" keeps the key as a marker line in Description.
+    task_key_field: Annotated[str | None, BeforeValidator(_empty_is_none)] = "KAM_Task_Key__c"
     fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SF_TARGET_FIELDS))
     bulk_query_threshold: int = Field(default=50_000, ge=1, strict=True)
     bulk_ingest_threshold: int = Field(default=2_000, ge=1, strict=True)
@@ -292,6 +305,168 @@ class SalesforceSection(_Section):
         return self
 
 
+#: ``hs_buying_role`` internal option values -> DMU roles (docs/hubspot.md). "Supporter" has no
+#: HubSpot option: add a custom option (e.g. ``SUPPORTER``) and map it here.
+DEFAULT_HS_BUYING_ROLES: dict[str, str] = {
+    "DECISION_MAKER": "decider",
+    "EXECUTIVE_SPONSOR": "decider",
+    "BUDGET_HOLDER": "buyer",
+    "INFLUENCER": "influencer",
+    "CHAMPION": "influencer",
+    "END_USER": "user",
+    "LEGAL_AND_COMPLIANCE": "advisor",
+}
+#: Company property per target field: ``kam_<field>`` (created by ``crm-accounts setup``).
+DEFAULT_HS_TARGET_PROPERTIES: dict[str, str] = dict(DEFAULT_TARGET_FIELDS)
+#: Engagement object -> status values that make it a contact moment (add "" to count an
+#: engagement logged without a status).
+DEFAULT_HS_ACTIVITY_DONE: dict[str, list[str]] = {
+    "meetings": ["COMPLETED"],
+    "calls": ["COMPLETED"],
+    "emails": ["SENT"],
+    "tasks": ["COMPLETED"],
+}
+#: ``[plan] closed_status`` values -> ``hs_task_status`` internal values.
+DEFAULT_HS_CLOSE_STATUSES: dict[str, str] = {"Deferred": "DEFERRED", "Completed": "COMPLETED"}
+
+_HS_NAME = r"^[a-z][a-z0-9_]{0,99}$"
+_CURRENCY = r"^[A-Z]{3}$"
+
+
+class RosterEntry(_Section):
+    """A member's roles, capacity and pioneer flag the CRM does not hold
+    (``[[hubspot.roster]]``).
+
+    ``member`` is the owner's e-mail address or HubSpot owner id. The roles (and ``pioneer``)
+    apply at the listed company ids, or at every account when ``accounts`` is left out;
+    ``capacity_per_week`` overrides ``[plan] capacity_per_week`` for the member.
+    """
+
+    member: str = Field(min_length=1)
+    roles: list[Annotated[PsuRole, BeforeValidator(_normalized)]] = Field(default_factory=list)
+    accounts: list[str] | None = None
+    capacity_per_week: int | None = Field(default=None, ge=0, le=100_000, strict=True)
+    pioneer: bool = Field(default=False, strict=True)
+
+
+class HubSpotSection(_Section):
+    """The HubSpot connector (docs/hubspot.md). The private-app token comes from the environment
+    variable named by ``access_token_env``, never from this file."""
+
+    access_token_env: str = Field(
+        default="HUBSPOT_ACCESS_TOKEN", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$"
+    )
+    host: str = Field(default="https://api.hubapi.com", pattern=r"^https?://[^/\s]+$")
+    rate_tier: Literal[100, 190, 250] = 100
+    search_rate: int = Field(default=4, ge=1, le=5, strict=True)
+    timezone: str = "UTC"
+    attributes: dict[str, Annotated[str, Field(pattern=_HS_NAME)]] = Field(default_factory=dict)
+    integration_stage_property: str | None = Field(default=None, pattern=_HS_NAME)
+    won_stages: list[str] = Field(default_factory=list)
+    margin_property: str | None = Field(default=None, pattern=_HS_NAME)
+    products_from_line_items: bool = Field(default=False, strict=True)
+    product_property: str = Field(default="hs_sku", pattern=_HS_NAME)
+    currency: str | None = Field(default=None, pattern=_CURRENCY)
+    currency_mode: Annotated[Literal["refuse", "convert"], BeforeValidator(_normalized)] = "refuse"
+    currency_rates: dict[Annotated[str, Field(pattern=_CURRENCY)], Decimal] = Field(
+        default_factory=dict
+    )
+    buying_role_property: str = Field(default="hs_buying_role", pattern=_HS_NAME)
+    buying_roles: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_HS_BUYING_ROLES))
+    gatekeeper_property: str | None = Field(default=None, pattern=_HS_NAME)
+    owner_role: Annotated[PsuRole, BeforeValidator(_normalized)] = PsuRole.ACCOUNT_MANAGER
+    owner_properties: dict[Annotated[str, Field(pattern=_HS_NAME)], str] = Field(
+        default_factory=dict
+    )
+    pioneer_property: str | None = Field(default=None, pattern=_HS_NAME)
+    roster: list[RosterEntry] = Field(default_factory=list)
+    activity_done: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_HS_ACTIVITY_DONE.items()}
+    )
+    task_key_property: str = Field(default="kam_task_key", pattern=_HS_NAME)
+    task_open_status: str = Field(default="NOT_STARTED", min_length=1)
+    task_close_statuses: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_HS_CLOSE_STATUSES)
+    )
+    fields: dict[str, Annotated[str, Field(pattern=_HS_NAME)]] = Field(
+        default_factory=lambda: dict(DEFAULT_HS_TARGET_PROPERTIES)
+    )
+    property_group: str = Field(default="kam", pattern=_HS_NAME)
+    property_group_label: str = Field(default="Key account management", min_length=1)
+    api_reserve: int = Field(default=1_000, ge=0, strict=True)
+    connect_timeout: float = Field(default=10.0, gt=0, le=300)
+    read_timeout: float = Field(default=60.0, gt=0, le=3600)
+    max_attempts: int = Field(default=5, ge=1, le=20, strict=True)
+    max_retry_seconds: float = Field(default=300.0, gt=0, le=3600)
+
+    @field_validator("buying_roles")
+    @classmethod
+    def _dmu_roles(cls, mapping: dict[str, str]) -> dict[str, str]:
+        _mapping_to_roles(mapping, DmuRole)
+        return mapping
+
+    @field_validator("owner_properties")
+    @classmethod
+    def _psu_roles(cls, mapping: dict[str, str]) -> dict[str, str]:
+        _mapping_to_roles(mapping, PsuRole)
+        return mapping
+
+    @field_validator("fields")
+    @classmethod
+    def _targets(cls, fields: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(fields) - set(DEFAULT_HS_TARGET_PROPERTIES))
+        if unknown:
+            raise ValueError(f"unknown target field(s) {', '.join(unknown)}")
+        merged = {**DEFAULT_HS_TARGET_PROPERTIES, **fields}
+        names = list(merged.values())
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"target fields share a property: {', '.join(repeated)}")
+        return merged
+
+    @field_validator("activity_done")
+    @classmethod
+    def _engagements(cls, done: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(done) - set(DEFAULT_HS_ACTIVITY_DONE))
+        if unknown:
+            raise ValueError(
+                f"unknown engagement(s) {', '.join(unknown)}; "
+                f"known: {', '.join(DEFAULT_HS_ACTIVITY_DONE)}"
+            )
+        return {**{k: list(v) for k, v in DEFAULT_HS_ACTIVITY_DONE.items()}, **done}
+
+    @field_validator("currency_rates")
+    @classmethod
+    def _positive_rates(cls, rates: dict[str, Decimal]) -> dict[str, Decimal]:
+        for code, rate in rates.items():
+            if isinstance(rate, bool) or not Decimal(rate).is_finite() or rate <= 0:
+                raise ValueError(f"rate for {code} must be a positive number, got {rate!r}")
+        return rates
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r} (an IANA name such as Europe/Amsterdam)"
+            ) from None
+        return name
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.currency_mode == "convert" and not self.currency:
+            raise ValueError("currency_mode = 'convert' needs currency (the currency to report in)")
+        owner_valued = list(self.owner_properties)
+        if self.pioneer_property:
+            owner_valued.append(self.pioneer_property)
+        clash = sorted(set(owner_valued) & set(self.fields.values()))
+        if clash:
+            raise ValueError(f"target properties cannot also be read as owners: {', '.join(clash)}")
+        return self
+
+
 class SyncSection(_Section):
     """How ``sync`` writes: manual edits, the run log."""
 
@@ -309,6 +484,7 @@ class Config(_Section):
     plan: PlanSection = Field(default_factory=PlanSection)
     csv: CsvSection = Field(default_factory=CsvSection)
     salesforce: SalesforceSection = Field(default_factory=SalesforceSection)
+    hubspot: HubSpotSection = Field(default_factory=HubSpotSection)
     sync: SyncSection = Field(default_factory=SyncSection)
     base_dir: Path = Field(default=Path("."), exclude=True)
     origin: Path | None = Field(default=None, exclude=True)

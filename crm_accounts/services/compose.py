@@ -26,7 +26,10 @@ def open_connector(config: Config, *, source_dir: Path | None = None) -> Connect
         return SalesforceConnector.from_config(
             config.salesforce, os.environ, closed_status=config.plan.closed_status
         )
-    raise ConfigError(
-        f"source.kind: value {config.source.kind!r}: this version reads CSV folders and "
-        "Salesforce; the HubSpot connector is not part of it yet"
-    )
+    if config.source.kind == "hubspot":
+        from crm_accounts.connectors.hubspot import HubSpotConnector
+
+        return HubSpotConnector.from_config(
+            config.hubspot, os.environ, closed_status=config.plan.closed_status
+        )
+    raise ConfigError(f"source.kind: value {config.source.kind!r} is not a known source")

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from ..domain.method import MethodResult, run_method
 from ..domain.settings import MethodSettings
+from ..errors import ConnectorError, FatalConnectorError
 from ..logs import redact
 from ..ports import Connector, Source, TaskRecord, WriteResult
 from ..runlog import Outcome, RunLog
@@ -62,12 +63,22 @@ def _outcomes(kind: str, details: Sequence[str], results: Sequence[WriteResult])
     ]
 
 
+def _write_counts(plan: SyncPlan) -> dict[str, int]:
+    return {
+        "fields": len(plan.field_updates()),
+        "close": len(plan.close),
+        "update": len(plan.reschedule),
+        "create": len(plan.create),
+    }
+
+
 def apply_plan(
     plan: SyncPlan,
     writer: Connector,
     *,
     record: Callable[[Sequence[Outcome]], None] = lambda _: None,
     step: Step = _quiet,
+    preflight: bool = True,
 ) -> ApplyReport:
     """Write exactly the plan: fields, then closes, reschedules and creates.
 
@@ -82,10 +93,8 @@ def apply_plan(
         record(batch)
 
     updates = plan.field_updates()
-    writer.preflight(
-        {"fields": len(updates), "close": len(plan.close), "update": len(plan.reschedule),
-         "create": len(plan.create)}
-    )  # fmt: skip
+    if preflight:
+        writer.preflight(_write_counts(plan))
     if updates:
         step(f"writing fields of {len(updates)} accounts")
         changes = {a.account_id: a for a in plan.accounts}
@@ -156,9 +165,15 @@ def run_sync(
             pulled.result, pulled.targets, pulled.open_tasks, run_log.last_written(), options,
             computed_at,
         )  # fmt: skip
-        applied = apply_plan(
-            plan, connector, record=lambda batch: run_log.record_outcomes(run_id, batch), step=step
-        )
+        connector.preflight(_write_counts(plan))  # refuses before anything is written (exit 2)
+        try:
+            applied = apply_plan(
+                plan, connector, record=lambda batch: run_log.record_outcomes(run_id, batch),
+                step=step, preflight=False,
+            )  # fmt: skip
+        except FatalConnectorError as exc:
+            # Writes may have happened (even inside the failing call): not "nothing written".
+            raise ConnectorError(f"{exc}; the run stopped while writing") from exc
         run_log.record_written([*applied.written, *plan.confirmed])
         positions = pulled.result.rating.position_of()
         run_log.record_history(

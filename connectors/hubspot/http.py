@@ -1,0 +1,396 @@
+"""The HubSpot HTTP layer: one client, pacing, classified errors, bounded retries. Does I/O.
+
+Every request goes through :meth:`HubSpotHttp.send`: the :class:`~.limits.RateLimiter` paces it,
+hubspot-api-client sends it once per attempt (its ``ApiClient.call_api`` with the private-app
+token, the configured host and explicit ``(connect, read)`` timeouts), and a failure is decided
+by HTTP status and error body, never by the vendor exception's class (the library defines one
+``ApiException`` per sub-package):
+
+=====================================  ========================================================
+failure                                action
+=====================================  ========================================================
+429, ``policyName`` ``DAILY``          stop: :class:`FatalConnectorError`, never retried
+429, any other policy                  retry after ``Retry-After``, else the rate window
+                                       (``X-HubSpot-RateLimit-Interval-Milliseconds``), else
+                                       exponential backoff; safe for creates too (not applied)
+5xx, timeout, connection reset         retry; a create (not idempotent) is not resent:
+                                       :class:`OutcomeUnknownError`
+connection refused, connect timeout    retry (nothing was sent)
+401                                    stop: the token was refused
+other 4xx                              :class:`ApiError` (the writer turns it into per-record
+                                       refusals; on reads it stops the run)
+=====================================  ========================================================
+
+Retries are per request (never a whole generator), bounded by ``max_attempts`` and
+``max_retry_seconds``, logged before sleeping, with an injected ``sleep``. The library's own
+urllib3 ``Retry`` stays off: it is built with ``Retry(0)``, so urllib3 does not retry connection
+errors underneath ours (it would by default, and it never retries a POST after sending);
+connection failures then surface as urllib3's ``MaxRetryError``, which is classified here too.
+
+Error bodies are ``{"status": "error", "message", "correlationId", "category", "errors":
+[{"message", "in", "code", "context"}]}`` ("Error handling",
+https://developers.hubspot.com/docs/api-reference/error-handling). The token never appears in a
+message: messages are built from status and body only, and pass through
+:func:`~crm_accounts.logs.redact`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, NoReturn, TypeVar
+
+import urllib3
+from hubspot import HubSpot
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_random_exponential
+from urllib3.util.retry import Retry
+
+from crm_accounts.config import HubSpotSection
+from crm_accounts.errors import FatalConnectorError, RetriableError
+from crm_accounts.logs import log_event, redact
+
+from .limits import ApiUsage, RateLimiter, interval_seconds, retry_after
+
+__all__ = [
+    "LOGGER",
+    "Action",
+    "ApiError",
+    "HubSpotHttp",
+    "OutcomeUnknownError",
+    "Response",
+    "RetryPolicy",
+    "TransientError",
+    "classify",
+    "error_details",
+    "make_api_client",
+    "next_cursor",
+]
+
+LOGGER = logging.getLogger("crm_accounts.connectors.hubspot")
+T = TypeVar("T")
+#: Longest backoff between attempts when the server gives no wait.
+_MAX_BACKOFF = 60.0
+
+
+class Action(Enum):
+    RETRY = "retry"
+    DAILY_LIMIT = "daily_limit"
+    TOKEN_REFUSED = "token_refused"
+    FAIL = "fail"
+
+
+class ApiError(FatalConnectorError):
+    """HubSpot refused a request for a reason retrying cannot cure."""
+
+    def __init__(self, status: int, body: Mapping[str, Any], what: str) -> None:
+        self.status = status
+        self.body = dict(body)
+        self.category, self.detail = error_details(body)
+        text = f"HubSpot {what}: HTTP {status} {self.category}: {self.detail}".strip()
+        super().__init__(redact(text))
+
+
+class TransientError(RetriableError):
+    """One attempt failed in a way another attempt may cure; ``wait`` is the server's hint."""
+
+    def __init__(self, message: str, wait: float | None = None) -> None:
+        self.wait = wait
+        super().__init__(message)
+
+
+class OutcomeUnknownError(RetriableError):
+    """A create failed after it may have reached HubSpot; it is not resent blindly."""
+
+
+def error_details(body: Mapping[str, Any]) -> tuple[str, str]:
+    """``(category, message)`` of a HubSpot error body (``errorType`` for rate limits)."""
+    category = str(body.get("category") or body.get("errorType") or "")
+    message = str(body.get("message") or "")
+    return category, message[:500]
+
+
+def _parse(text: Any) -> dict[str, Any]:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return {"message": str(text).strip()[:500]}
+    return value if isinstance(value, dict) else {"results": value}
+
+
+def classify(status: int, body: Mapping[str, Any]) -> Action:
+    """What to do about a failed response, by HTTP status and error body."""
+    if status == 429:
+        policy = str(body.get("policyName") or "").upper()
+        return Action.DAILY_LIMIT if policy == "DAILY" else Action.RETRY
+    if status == 401:
+        return Action.TOKEN_REFUSED
+    if status >= 500:
+        return Action.RETRY
+    return Action.FAIL
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    body: dict[str, Any]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class RetryPolicy:
+    """Bounded retries of one request: attempts, total time, server waits, logged sleeps."""
+
+    def __init__(
+        self, max_attempts: int, max_seconds: float, sleep: Callable[[float], None]
+    ) -> None:
+        self.max_attempts = max_attempts
+        self.max_seconds = max_seconds
+        self.sleep = sleep
+        self._backoff = wait_random_exponential(multiplier=0.5, max=_MAX_BACKOFF)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        hint = exc.wait if isinstance(exc, TransientError) else None
+        return float(hint) if hint is not None else float(self._backoff(state))
+
+    def _stop(self, state: RetryCallState) -> bool:
+        elapsed = max(state.seconds_since_start or 0.0, state.idle_for)
+        return (
+            state.attempt_number >= self.max_attempts
+            or elapsed + state.upcoming_sleep > self.max_seconds
+        )
+
+    def _before_sleep(self, what: str) -> Callable[[RetryCallState], None]:
+        def log(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            log_event(
+                LOGGER,
+                "hubspot.retry",
+                f"{what}: {exc}; retrying in {state.upcoming_sleep:.1f}s "
+                f"(attempt {state.attempt_number + 1} of {self.max_attempts})",
+                logging.WARNING,
+                request=what,
+                attempt=state.attempt_number,
+                sleep_seconds=round(state.upcoming_sleep, 3),
+            )
+
+        return log
+
+    def run(self, what: str, fn: Callable[[], T]) -> T:
+        """``fn()`` retried on :class:`TransientError`; when the bounds are reached the last
+        error becomes a :class:`~crm_accounts.errors.RetriableError` naming the request."""
+        retrying = Retrying(
+            stop=self._stop,
+            wait=self._wait,
+            retry=retry_if_exception_type(TransientError),
+            sleep=self.sleep,
+            before_sleep=self._before_sleep(what),
+            reraise=True,
+        )
+        try:
+            return retrying(fn)
+        except TransientError as exc:
+            attempts = retrying.statistics.get("attempt_number", self.max_attempts)
+            raise RetriableError(
+                f"HubSpot {what}: still failing after {attempts} attempt(s): {exc}"
+            ) from None
+
+
+def make_api_client(section: HubSpotSection, token: str) -> Any:
+    """hubspot-api-client's ``ApiClient`` for ``section.host`` with urllib3 retries off.
+
+    ``HubSpot(access_token=..., host=...)`` copies the host onto every sub-API's configuration;
+    the CRM objects client serves any path through ``call_api``.
+    """
+    no_retries = Retry(total=0, connect=0, read=0, redirect=0, status=0, raise_on_status=False)
+    client = HubSpot(access_token=token, host=section.host.rstrip("/"), retry=no_retries)
+    return client.crm.objects.basic_api.api_client
+
+
+class HubSpotHttp:
+    """One hubspot-api-client ``ApiClient`` with pacing, retries, the daily allowance and a
+    call counter per kind of request.
+
+    Args:
+        section: ``[hubspot]`` (host, tier, timeouts, retry bounds).
+        api_client: the library's client (see :func:`make_api_client`).
+        clock: monotonic seconds for the rate limiter.
+        sleep: every wait (pacing and retries) goes through it.
+    """
+
+    def __init__(
+        self,
+        section: HubSpotSection,
+        api_client: Any,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.section = section
+        self.api_client = api_client
+        self.timeout = (section.connect_timeout, section.read_timeout)
+        self.calls: Counter[str] = Counter()
+        self.usage = ApiUsage()
+        self.limiter = RateLimiter(section.rate_tier, section.search_rate, clock, sleep)
+        self.policy = RetryPolicy(section.max_attempts, section.max_retry_seconds, sleep)
+        self.sleep = sleep
+
+    def send(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        *,
+        query: Sequence[tuple[str, str]] | None = None,
+        body: Any = None,
+        search: bool = False,
+        idempotent: bool = True,
+    ) -> Response:
+        """One request under the retry policy; see the module docstring.
+
+        Raises:
+            FatalConnectorError: daily limit reached, token refused, TLS failure.
+            ApiError: a 4xx the caller may turn into per-record refusals.
+            OutcomeUnknownError: a create may or may not have been applied.
+            RetriableError: the retry bounds were reached.
+        """
+        return self.policy.run(
+            kind, lambda: self._attempt(kind, method, path, query, body, search, idempotent)
+        )
+
+    def json(self, kind: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """The parsed body of :meth:`send`."""
+        return self.send(kind, method, path, **kwargs).body
+
+    def _attempt(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        query: Sequence[tuple[str, str]] | None,
+        body: Any,
+        search: bool,
+        idempotent: bool,
+    ) -> Response:
+        self.limiter.acquire(search=search)
+        self.calls[kind] += 1
+        try:
+            _, status, headers = self.api_client.call_api(
+                path,
+                method,
+                query_params=list(query) if query else None,
+                header_params={"Accept": "application/json", "Content-Type": "application/json"},
+                body=body,
+                auth_settings=["oauth2"],
+                response_types_map={},
+                _return_http_data_only=False,
+                _preload_content=True,
+                _request_timeout=self.timeout,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise self._transport_error(kind, exc, idempotent) from None
+        except Exception as exc:
+            status = getattr(exc, "status", None)
+            if not isinstance(status, int) or not type(exc).__module__.startswith("hubspot."):
+                raise
+            headers = getattr(exc, "headers", None) or {}
+            self._failed(kind, status, _parse(getattr(exc, "body", None)), headers, idempotent)
+        self.usage.observe(headers)
+        self.limiter.observe(headers)
+        data = getattr(self.api_client.last_response, "data", "")
+        return Response(int(status), _parse(data), headers or {})
+
+    def _transport_error(
+        self, kind: str, exc: urllib3.exceptions.HTTPError, idempotent: bool
+    ) -> Exception:
+        reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+        if isinstance(reason, urllib3.exceptions.SSLError):
+            return FatalConnectorError(f"HubSpot {kind}: TLS error: {type(reason).__name__}")
+        not_sent = isinstance(
+            reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+        )
+        name = type(reason).__name__ if reason is not None else type(exc).__name__
+        if idempotent or not_sent:
+            return TransientError(f"{name} ({'not sent' if not_sent else 'no answer'})")
+        return OutcomeUnknownError(f"HubSpot {kind}: {name} after sending; outcome unknown")
+
+    def _failed(
+        self,
+        kind: str,
+        status: int,
+        body: dict[str, Any],
+        headers: Mapping[str, str],
+        idempotent: bool,
+    ) -> NoReturn:
+        self.usage.observe(headers)
+        if status == 0:  # the library's wrapper around urllib3's SSLError
+            raise FatalConnectorError(f"HubSpot {kind}: TLS error talking to {self.section.host}")
+        action = classify(status, body)
+        category, message = error_details(body)
+        if action is Action.DAILY_LIMIT:
+            daily = self.usage.daily
+            raise FatalConnectorError(
+                f"HubSpot daily API limit reached ({message or 'policy DAILY'}"
+                f"{f'; {daily} requests a day' if daily else ''}). Stopped without retrying: the "
+                "limit resets at midnight in the account's time zone; run again then, or raise "
+                "the account's API limit"
+            )
+        if action is Action.TOKEN_REFUSED:
+            raise FatalConnectorError(
+                f"HubSpot refused the access token (HTTP 401 {category}: {message}); check the "
+                f"private app token in the environment variable {self.section.access_token_env}"
+            )
+        if action is Action.RETRY:
+            if status == 429:
+                wait = retry_after(headers)
+                if wait is None:
+                    wait = interval_seconds(headers)
+                raise TransientError(f"HTTP 429 {body.get('policyName') or category}", wait)
+            if idempotent:
+                raise TransientError(f"HTTP {status} {category}: {message}".strip())
+            raise OutcomeUnknownError(
+                f"HubSpot {kind}: HTTP {status} after sending; outcome unknown"
+            )
+        raise ApiError(status, body, kind)
+
+    # -- paging helpers -----------------------------------------------------------------------
+
+    def pages(
+        self, kind: str, path: str, query: Sequence[tuple[str, str]]
+    ) -> Iterator[dict[str, Any]]:
+        """Every record of a list endpoint, one request per page, lazily.
+
+        Pages follow ``paging.next.after`` ("Retrieve companies",
+        https://developers.hubspot.com/docs/api-reference/latest/crm/objects/companies/get-companies);
+        the last page has no ``paging``. A repeated cursor stops the read.
+        """
+        after: str | None = None
+        seen: set[str] = set()
+        while True:
+            params = list(query) + ([("after", after)] if after else [])
+            page = self.json(kind, "GET", path, query=params)
+            yield from page.get("results") or []
+            after = next_cursor(page)
+            if after is None:
+                return
+            if after in seen:
+                raise FatalConnectorError(
+                    f"HubSpot {kind}: paging repeated the cursor {after!r}; stopped reading"
+                )
+            seen.add(after)
+
+
+def next_cursor(page: Mapping[str, Any]) -> str | None:
+    """``paging.next.after`` of a page (a string or a number in real answers), or ``None``."""
+    paging = page.get("paging")
+    following = paging.get("next") if isinstance(paging, Mapping) else None
+    after = following.get("after") if isinstance(following, Mapping) else None
+    return None if after is None or after == "" else str(after)

@@ -1,0 +1,124 @@
+"""Bulk reads over the HTTP layer: searches split under the 10,000 cap, association batch reads.
+Does I/O.
+
+:meth:`Reader.search` runs one search per time range: when the first page reports more results
+than one query may page through (``total`` above 10,000, "Search the CRM",
+https://developers.hubspot.com/docs/api-reference/search/guide), the range is cut
+(:func:`.queries.split_range`) and each part searched on its own; the too-full first page is
+dropped, so no record is read twice. Pages are sorted by ``hs_object_id``.
+
+:meth:`Reader.associated` reads v4 associations for up to 1,000 ids a call
+(``POST /crm/v4/associations/{from}/{to}/batch/read``, "Associations v4",
+https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide). A result with more
+associations than one answer holds carries ``paging.next.after``; that id is asked again with
+the cursor. Ids without associations come back as ``errors`` of a 207 answer and are simply
+absent from the result.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from crm_accounts.errors import FatalConnectorError
+from crm_accounts.logs import log_event
+
+from .http import LOGGER, HubSpotHttp, next_cursor
+from .mapping import AssociationTargets, associations
+from .queries import (
+    ASSOCIATION_BATCH,
+    SEARCH_CAP,
+    chunks,
+    range_filters,
+    search_body,
+    split_range,
+)
+
+__all__ = ["Reader"]
+
+
+class Reader:
+    """Searches and association reads for one connector."""
+
+    def __init__(self, http: HubSpotHttp) -> None:
+        self.http = http
+
+    def search(
+        self,
+        object_type: str,
+        filters: Sequence[dict[str, Any]],
+        properties: Sequence[str],
+        range_property: str,
+        low: int,
+        high: int,
+    ) -> Iterator[dict[str, Any]]:
+        """Every record matching ``filters`` with ``low <= range_property < high``, lazily."""
+        kind = f"search_{object_type}"
+        path = f"/crm/v3/objects/{object_type}/search"
+        ranges = [(low, high)]
+        while ranges:
+            start, end = ranges.pop(0)
+            where = [*filters, *range_filters(range_property, start, end)]
+            page = self.http.json(
+                kind, "POST", path, body=search_body(where, properties), search=True
+            )
+            total = int(page.get("total") or 0)
+            if total > SEARCH_CAP:
+                try:
+                    parts = split_range(start, end, total)
+                except ValueError as exc:
+                    raise FatalConnectorError(f"HubSpot search of {object_type}: {exc}") from None
+                log_event(
+                    LOGGER,
+                    "hubspot.search_split",
+                    f"{object_type}: {total} results in one range; searching "
+                    f"{len(parts)} smaller ranges",
+                    logging.DEBUG,
+                    object_type=object_type,
+                    total=total,
+                )
+                ranges[0:0] = parts
+                continue
+            seen: set[str] = set()
+            while True:
+                yield from page.get("results") or []
+                after = next_cursor(page)
+                if after is None:
+                    break
+                if after in seen:
+                    raise FatalConnectorError(
+                        f"HubSpot search of {object_type}: paging repeated the cursor "
+                        f"{after!r}; stopped reading"
+                    )
+                seen.add(after)
+                body = search_body(where, properties, after=after)
+                page = self.http.json(kind, "POST", path, body=body, search=True)
+
+    def associated(
+        self, from_type: str, to_type: str, ids: Iterable[str]
+    ) -> dict[str, AssociationTargets]:
+        """The ``to_type`` records associated with each of ``ids`` (absent: none)."""
+        kind = f"associations_{from_type}_{to_type}"
+        path = f"/crm/v4/associations/{from_type}/{to_type}/batch/read"
+        found: dict[str, AssociationTargets] = {}
+        for chunk in chunks(dict.fromkeys(ids), ASSOCIATION_BATCH):
+            pending: list[dict[str, str]] = [{"id": i} for i in chunk]
+            asked: set[tuple[str, str]] = set()
+            while pending:
+                answer = self.http.json(kind, "POST", path, body={"inputs": pending})
+                pending = []
+                for result in answer.get("results") or []:
+                    from_id, targets, after = associations(result)
+                    if from_id is None:
+                        continue
+                    known = found.get(from_id)
+                    if known is not None:
+                        targets = AssociationTargets(
+                            known.targets + targets.targets, known.primary + targets.primary
+                        )
+                    found[from_id] = targets
+                    if after is not None and (from_id, after) not in asked:
+                        asked.add((from_id, after))
+                        pending.append({"id": from_id, "after": after})
+        return found
