@@ -6,13 +6,14 @@ https://developers.hubspot.com/changelog/deal-currenct-code-validation). Amounts
 currencies are never summed as they are:
 
 * ``currency_mode = "refuse"`` (default): every deal must be in ``[hubspot] currency`` (or, when
-  that is not set, in the currency of the first deal read); a deal in another currency stops the
-  read with a :class:`~crm_accounts.errors.ConfigError` naming the deal and both currencies.
+  that is not set, in the currency of the first deal read, "no code" counting as one); a deal in
+  another currency stops the read with a :class:`~crm_accounts.errors.ConfigError` naming the
+  deal and both currencies.
 * ``currency_mode = "convert"``: amounts (and margins) in another currency are multiplied by
   ``currency_rates[code]``, the value of one unit in ``currency``; a currency without a rate
   stops the read the same way.
 
-A deal without a currency code is in the account's company currency: ``currency``.
+A deal without a currency code is in the account's company currency: ``currency`` when set.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class CurrencyConverter:
         self.home = section.currency
         self.convert = section.currency_mode == "convert"
         self.rates = dict(section.currency_rates)
+        #: The currency every amount is in: ``currency``, else the first deal's ("" for none).
         self.reference: str | None = self.home
         self.converted: dict[str, int] = {}
 
@@ -42,18 +44,18 @@ class CurrencyConverter:
         Raises:
             ConfigError: a currency that may not be summed with the others, or has no rate.
         """
-        code = currency or self.home
-        if code is None or code == self.reference:
-            return amount
+        code = currency or self.home or ""
         if self.reference is None:
             self.reference = code
+        if code == self.reference:
             return amount
         if not self.convert:
+            theirs = self.reference or "no currency code"
             raise ConfigError(
-                f"[hubspot] deal {deal_id} is in {code} but other deals are in "
-                f"{self.reference}; amounts in different currencies are not summed. Set "
-                f'currency = "{self.reference}", currency_mode = "convert" and '
-                f"currency_rates.{code} (the value of one {code} in {self.reference})"
+                f"[hubspot] deal {deal_id} is in {code or 'no currency code'} but other deals "
+                f"are in {theirs}; amounts in different currencies are not summed. Set "
+                'currency = "<the currency to report in>", currency_mode = "convert" and '
+                "currency_rates (the value of one unit of each other currency in it)"
             )
         rate = self.rates.get(code)
         if rate is None:

@@ -126,6 +126,18 @@ def _parse(text: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"results": value}
 
 
+def _header_map(headers: Any) -> dict[str, str]:
+    """Response headers as a dict: urllib3 gives a mapping, a replayed response (vcrpy) pairs."""
+    if not headers:
+        return {}
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    found: dict[str, str] = {}
+    for pair in pairs:
+        if isinstance(pair, tuple | list) and len(pair) == 2:
+            found[str(pair[0])] = str(pair[1])
+    return found
+
+
 def classify(status: int, body: Mapping[str, Any]) -> Action:
     """What to do about a failed response, by HTTP status and error body."""
     if status == 429:
@@ -301,12 +313,13 @@ class HubSpotHttp:
             status = getattr(exc, "status", None)
             if not isinstance(status, int) or not type(exc).__module__.startswith("hubspot."):
                 raise
-            headers = getattr(exc, "headers", None) or {}
+            headers = _header_map(getattr(exc, "headers", None))
             self._failed(kind, status, _parse(getattr(exc, "body", None)), headers, idempotent)
-        self.usage.observe(headers)
-        self.limiter.observe(headers)
+        found = _header_map(headers)
+        self.usage.observe(found)
+        self.limiter.observe(found)
         data = getattr(self.api_client.last_response, "data", "")
-        return Response(int(status), _parse(data), headers or {})
+        return Response(int(status), _parse(data), found)
 
     def _transport_error(
         self, kind: str, exc: urllib3.exceptions.HTTPError, idempotent: bool

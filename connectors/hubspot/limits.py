@@ -22,6 +22,9 @@ https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines)
 :class:`RateLimiter` keeps a sliding window of its own requests and waits before a request would
 exceed 90% of the tier (or of the search rate), with a small slack on the window length: the
 server counts arrival times, the client send times, and a normal sync must never see a 429.
+Search requests are also spread evenly over their window, and a rate-limit header saying the
+server's window is nearly used up (by another client of the app, or a run just before) pauses
+until it has passed.
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ TEN_SECONDS = 10.0
 SEARCH_WINDOW = 1.0
 #: Added to each window: the server sees a request a little later than the client sent it.
 SLACK = 0.25
+#: ``X-HubSpot-RateLimit-Remaining`` below this pauses for the window.
+_LOW = 2
 
 
 def header(headers: Mapping[str, str] | None, name: str) -> str | None:
@@ -136,6 +141,10 @@ class RateLimiter:
     ) -> None:
         self.general = _Window(math.floor(tier * HEADROOM), TEN_SECONDS + SLACK)
         self.search = _Window(max(1, math.floor(search_rate * HEADROOM)), SEARCH_WINDOW + SLACK)
+        #: Searches are spread evenly, never sent as a burst: the server's one-second window
+        #: may still hold searches of an earlier run, which sent no headers to tell.
+        self.search_gap = self.search.seconds / self.search.limit
+        self._last_search: float | None = None
         self.clock = clock
         self.sleep = sleep
         self.waited = 0.0
@@ -148,6 +157,8 @@ class RateLimiter:
             wait = max(self._blocked_until - now, self.general.wait(now))
             if search:
                 wait = max(wait, self.search.wait(now))
+                if self._last_search is not None:
+                    wait = max(wait, self._last_search + self.search_gap - now)
             if wait <= 0:
                 break
             self.waited += wait
@@ -156,10 +167,12 @@ class RateLimiter:
         self.general.sent.append(now)
         if search:
             self.search.sent.append(now)
+            self._last_search = now
 
     def observe(self, headers: Mapping[str, str] | None) -> None:
-        """Respect the server's own count: none left in its window means wait that window."""
+        """Respect the server's own count (it also counts other clients of the app, an earlier
+        run for one): when its window is about full, wait that window out."""
         remaining = _number(header(headers, "X-HubSpot-RateLimit-Remaining"))
-        if remaining is not None and remaining < 1:
+        if remaining is not None and remaining < _LOW:
             window = interval_seconds(headers) or TEN_SECONDS
             self._blocked_until = max(self._blocked_until, self.clock() + window)

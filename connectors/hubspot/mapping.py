@@ -464,7 +464,9 @@ def task_create_input(
     draft: TaskDraft, key_property: str, open_status: str, zone: ZoneInfo
 ) -> dict[str, Any]:
     """A batch-create input: owner = member, due = ``hs_timestamp``, the key in its property,
-    associated with the company and the contact in the same call."""
+    associated with the company and the contact in the same call. The key is also the input's
+    ``objectWriteTraceId``, which makes HubSpot answer a partial failure with 207 naming the
+    failed inputs ("Error handling", https://developers.hubspot.com/docs/api-reference/error-handling)."""
     associations_in = [
         {
             "to": {"id": draft.account_id},
@@ -483,6 +485,7 @@ def task_create_input(
             }
         )
     return {
+        "objectWriteTraceId": draft.key,
         "properties": {
             "hs_timestamp": due_timestamp(draft.due_date, zone),
             "hs_task_subject": draft.subject,

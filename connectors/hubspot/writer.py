@@ -17,12 +17,15 @@ https://developers.hubspot.com/changelog/simplifying-batch-update-response-codes
   an open task of ours;
 * an id named by an error of a 207 answer: failed with that error;
 * a whole batch refused (4xx): the inputs it names are failed and the rest is sent again; a
-  task create refused as a whole is split in halves until the refused input is alone;
+  task create refused as a whole is split in halves until the refused input is alone (at most
+  2n - 1 calls for n tasks), unless the refusal concerns every input alike (a property that does
+  not exist);
 * a create that may have reached HubSpot (timeout, 5xx): failed as "outcome unknown"; the next
   sync finds a task that was created by its key, so nothing is created twice.
 
 A property is cleared with an empty string. Created tasks are matched to their drafts by the key
-property HubSpot echoes in ``results``, not by position.
+property HubSpot echoes in ``results`` (results are not in input order), and failed ones by the
+``objectWriteTraceId`` (the key) their 207 errors name.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from .mapping import (
     task_create_input,
     task_update_input,
 )
+from .source import SharedState
 
 __all__ = ["HubSpotWriter"]
 
@@ -66,6 +70,8 @@ _NUMBER_TYPES = frozenset({"number"})
 _NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*")
 _UNKNOWN_ACCOUNT = "unknown account"
 _NOT_OURS = "no open task of ours"
+#: A refusal every input of a batch shares (a property that does not exist): not split up.
+_SYSTEMIC = re.compile(r"PROPERTY_DOESNT_EXIST|does not exist")
 _UNKNOWN_OUTCOME = "; the next sync finds the task by its key if it was created"
 
 
@@ -117,7 +123,7 @@ class HubSpotWriter:
         section: HubSpotSection,
         known_companies: Callable[[], Mapping[str, Any]],
         open_tasks: Callable[[], Iterable[TaskRecord]],
-        state: Any,
+        state: SharedState,
     ) -> None:
         self.http = http
         self.section = section
@@ -331,22 +337,33 @@ class HubSpotWriter:
         except OutcomeUnknownError as exc:
             return {d.key: _Outcome(error=f"{exc}{_UNKNOWN_OUTCOME}") for d in drafts}
         except ApiError as exc:
-            if len(drafts) == 1 or exc.status >= 500:
+            if len(drafts) == 1 or exc.status >= 500 or _SYSTEMIC.search(exc.detail):
                 return {d.key: _Outcome(error=str(exc)) for d in drafts}
             half = len(drafts) // 2
             return {**self._create(drafts[:half]), **self._create(drafts[half:])}
         outcomes: dict[str, _Outcome] = {}
         for record in response.body.get("results") or []:
-            properties = record.get("properties") if isinstance(record, Mapping) else None
+            if not isinstance(record, Mapping):
+                continue
+            properties = record.get("properties")
             key = properties.get(key_property) if isinstance(properties, Mapping) else None
+            key = key if key is not None else record.get("objectWriteTraceId")
             if key is not None:
                 outcomes[str(key)] = _Outcome(True, object_id(record.get("id")))
-        errors = "; ".join(
-            _error_text(e) for e in response.body.get("errors") or [] if isinstance(e, Mapping)
-        )
+        unnamed: list[str] = []
+        for error in response.body.get("errors") or []:
+            if not isinstance(error, Mapping):
+                continue
+            context = error.get("context")
+            traced = context.get("objectWriteTraceId") if isinstance(context, Mapping) else None
+            if isinstance(traced, list) and traced:
+                for key in traced:
+                    outcomes.setdefault(str(key), _Outcome(error=_error_text(error)))
+            else:
+                unnamed.append(_error_text(error))
         for draft in drafts:
             if draft.key not in outcomes:
-                message = errors or f"no task in the HTTP {response.status} answer"
+                message = "; ".join(unnamed) or f"no task in the HTTP {response.status} answer"
                 outcomes[draft.key] = _Outcome(error=message)
         return outcomes
 

@@ -15,9 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from crm_accounts.config import DEFAULT_SF_TARGET_FIELDS, SalesforceSection
+from crm_accounts.config import (
+    DEFAULT_HS_TARGET_PROPERTIES,
+    DEFAULT_SF_TARGET_FIELDS,
+    HubSpotSection,
+    RosterEntry,
+    SalesforceSection,
+)
 from crm_accounts.connectors.csv import CsvConnector, CsvSource
 from crm_accounts.connectors.csv.records import read_records
+from crm_accounts.connectors.hubspot import HubSpotConnector
 from crm_accounts.connectors.salesforce import SalesforceConnector
 from crm_accounts.domain import (
     Account,
@@ -43,6 +50,15 @@ from crm_accounts.ports import (
     TaskUpdate,
     WriteResult,
 )
+from tests.fakes.hubspot import (
+    DEFAULT_BUYING_ROLES,
+    EXTRA_BUYING_ROLES,
+    TEAM_ROLE_PROPERTIES,
+    FakeHubSpot,
+    ManualClock,
+    PropertyDef,
+)
+from tests.fakes.hubspot import LoadResult as HubSpotLoad
 from tests.fakes.salesforce import FakeSalesforce, FieldDef, LoadResult
 
 AS_OF = date(2026, 11, 27)
@@ -228,7 +244,7 @@ def _csv_foreign_tasks(connector: Connector) -> object:
 # -- Salesforce: the dataset loaded into the fake org, ids translated at the port -----------------
 
 #: Fake servers started for the current test (stopped by ``_stop_fake_servers``).
-FAKES: list[FakeSalesforce] = []
+FAKES: list[FakeSalesforce | FakeHubSpot] = []
 
 
 class _SalesforceUnderContract:
@@ -360,16 +376,86 @@ def _salesforce_foreign_tasks(connector: Connector) -> object:
     return [t for t in connector.fake.state.records("Task") if not t.get("KAM_Task_Key__c")]
 
 
+# -- HubSpot: the dataset loaded into the fake portal, ids translated at the port ------------------
+
+
+class _HubSpotUnderContract(_SalesforceUnderContract):
+    """The HubSpot connector with the dataset's ids (the fake portal assigns its own)."""
+
+    def __init__(self, fake: FakeHubSpot, load: HubSpotLoad, inner: HubSpotConnector) -> None:
+        self.fake, self.inner = fake, inner  # type: ignore[assignment]
+        self._to_sf = {**load.companies, **load.contacts, **load.owners, **load.tasks}
+        self._from_sf = {hubspot: source for source, hubspot in self._to_sf.items()}
+
+
+def _hubspot(data: Dataset, tmp_path: Path) -> Connector:
+    """The dataset in a fake portal: the CSV folder through the fake's loader, then what the
+    loader leaves to configuration (roster, pioneers, capacities) configured as an admin would."""
+    write_csv_folder(data, tmp_path / "source")
+    clock = ManualClock()
+    fake = FakeHubSpot(clock=clock).start()
+    FAKES.append(fake)
+    load = fake.load(tmp_path / "source")
+    portal = fake.state
+    # The contract writes any text into every target field: text properties stand in for them.
+    fields = {target: f"contract_{name}" for target, name in DEFAULT_HS_TARGET_PROPERTIES.items()}
+    for name in fields.values():
+        portal.add_property("companies", PropertyDef(name, name, "string", "text", "kam"))
+    if portal.property("tasks", "kam_task_key") is None:
+        portal.add_property("tasks", PropertyDef("kam_task_key", "Key", "string", "text", "kam"))
+    # The dataset's member without an e-mail address: the loader invents one, HubSpot shows none.
+    for member in data.members:
+        if member.email is None:
+            portal.owners[int(load.owners[member.id])].email = ""
+    roster = [
+        RosterEntry(member=load.owners[m], accounts=[load.companies[a]], pioneer=True)
+        for a, m in load.pioneers
+    ]
+    roster += [RosterEntry(member=load.owners[m], capacity_per_week=c)
+               for m, c in load.capacities.items()]  # fmt: skip
+    roster += [RosterEntry(member=r.owner_id, roles=[r.role], accounts=[r.company_id])
+               for r in load.roster]  # fmt: skip
+    section = HubSpotSection(
+        host=fake.url,
+        attributes={"fit": "fit", "city": "city"},
+        integration_stage_property="integration_stage",
+        margin_property="kam_margin",
+        products_from_line_items=True,
+        gatekeeper_property="kam_gatekeeper",
+        buying_roles={**DEFAULT_BUYING_ROLES, **EXTRA_BUYING_ROLES},
+        owner_properties=TEAM_ROLE_PROPERTIES,
+        roster=roster,
+        fields=fields,
+    )
+    inner = HubSpotConnector.from_config(
+        section, {"HUBSPOT_ACCESS_TOKEN": fake.token}, clock=clock, sleep=clock.advance
+    )
+    return _HubSpotUnderContract(fake, load, inner)
+
+
+def _hubspot_foreign_tasks(connector: Connector) -> object:
+    """Every stored task without a key, as the fake portal holds it."""
+    assert isinstance(connector, _HubSpotUnderContract)
+    portal = connector.fake.state  # type: ignore[union-attr]
+    return [
+        (t.id, dict(t.properties), t.updated_ms)
+        for t in portal.records("tasks")
+        if not t.properties.get("kam_task_key")
+    ]
+
+
 SOURCES: dict[str, Callable[[Dataset, Path], Source]] = {
     "memory": _memory,
     "csv": _csv,
     "salesforce": _salesforce,
+    "hubspot": _hubspot,
 }
 #: Connectors with a write side.
 WRITERS: dict[str, Callable[[Dataset, Path], Connector]] = {
     "memory": _memory,
     "csv": _csv_connector,
     "salesforce": _salesforce,
+    "hubspot": _hubspot,
 }
 #: Per writer: the stored state of the tasks the product did not create, as that connector keeps
 #: them (compared before and after writes: it must not change at all).
@@ -377,12 +463,13 @@ FOREIGN_TASKS: dict[str, Callable[[Connector], object]] = {
     "memory": _memory_foreign_tasks,
     "csv": _csv_foreign_tasks,
     "salesforce": _salesforce_foreign_tasks,
+    "hubspot": _hubspot_foreign_tasks,
 }
 
 
 @pytest.fixture(autouse=True)
 def _stop_fake_servers() -> Iterator[None]:
-    """Stop the fake Salesforce servers a factory started for this test."""
+    """Stop the fake CRM servers a factory started for this test."""
     yield
     while FAKES:
         FAKES.pop().stop()

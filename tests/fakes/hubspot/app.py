@@ -188,7 +188,9 @@ class HubSpotApp:
             else:
                 body = fault.failure_body(correlation)
                 if isinstance(body, str):
-                    return Response(body, status=fault.status, content_type="text/html")
+                    return Response(
+                        body, status=fault.status, content_type="text/html; charset=utf-8"
+                    )
                 return json_response(fault.status, body)
         if endpoint == "token_info":
             return self._guarded(lambda: self._token_info(request), correlation)

@@ -42,6 +42,7 @@ from collections import Counter
 from typing import Any
 
 from .faults import Faults
+from .responses import batch_limit_error
 from .schema import OBJECT_TYPES, AssociationType, ObjectType, association_type
 from .state import Portal, RequestError
 from .values import format_ms
@@ -61,8 +62,6 @@ TASK_KEY_PROPERTY = "kam_task_key"
 
 
 def _inputs(body: dict[str, Any], maximum: int) -> list[Any]:
-    from .responses import batch_limit_error
-
     inputs = body.get("inputs")
     if not isinstance(inputs, list):
         raise RequestError(400, "VALIDATION_ERROR", "Invalid input JSON: inputs must be a list")

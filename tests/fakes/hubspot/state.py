@@ -34,6 +34,7 @@ from typing import Any
 from .limits import RateLimits
 from .schema import (
     ALWAYS_RETURNED,
+    ASSOCIATION_TYPES,
     CREATED_PROPERTY,
     DEFAULT_RETURNED,
     MODIFIED_PROPERTY,
@@ -405,13 +406,15 @@ class Portal:
 
     @staticmethod
     def default_association(from_type: str, to_type: str) -> AssociationType:
-        from .schema import ASSOCIATION_TYPES
+        """The unlabelled HubSpot-defined type from ``from_type`` to ``to_type``.
 
-        return next(
-            t
-            for t in ASSOCIATION_TYPES
-            if (t.from_type, t.to_type) == (from_type, to_type) and t.label is None
-        )
+        Raises:
+            ValueError: when the fake defines no association between the two types.
+        """
+        for kind in ASSOCIATION_TYPES:
+            if (kind.from_type, kind.to_type) == (from_type, to_type) and kind.label is None:
+                return kind
+        raise ValueError(f"no association type from {from_type} to {to_type}")
 
     def associations(
         self, from_type: str, from_id: str | int, to_type: str
