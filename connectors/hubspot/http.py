@@ -47,12 +47,12 @@ from typing import Any, NoReturn, TypeVar
 
 import urllib3
 from hubspot import HubSpot
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_random_exponential
 from urllib3.util.retry import Retry
 
 from crm_accounts.config import HubSpotSection
-from crm_accounts.errors import FatalConnectorError, RetriableError
-from crm_accounts.logs import log_event, redact
+from crm_accounts.connectors.retry import OutcomeUnknownError, RetryPolicy, TransientError
+from crm_accounts.errors import FatalConnectorError
+from crm_accounts.logs import redact
 
 from .limits import ApiUsage, RateLimiter, interval_seconds, retry_after
 
@@ -74,7 +74,6 @@ __all__ = [
 LOGGER = logging.getLogger("crm_accounts.connectors.hubspot")
 T = TypeVar("T")
 #: Longest backoff between attempts when the server gives no wait.
-_MAX_BACKOFF = 60.0
 
 
 class Action(Enum):
@@ -93,18 +92,6 @@ class ApiError(FatalConnectorError):
         self.category, self.detail = error_details(body)
         text = f"HubSpot {what}: HTTP {status} {self.category}: {self.detail}".strip()
         super().__init__(redact(text))
-
-
-class TransientError(RetriableError):
-    """One attempt failed in a way another attempt may cure; ``wait`` is the server's hint."""
-
-    def __init__(self, message: str, wait: float | None = None) -> None:
-        self.wait = wait
-        super().__init__(message)
-
-
-class OutcomeUnknownError(RetriableError):
-    """A create failed after it may have reached HubSpot; it is not resent blindly."""
 
 
 def error_details(body: Mapping[str, Any]) -> tuple[str, str]:
@@ -157,65 +144,6 @@ class Response:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-class RetryPolicy:
-    """Bounded retries of one request: attempts, total time, server waits, logged sleeps."""
-
-    def __init__(
-        self, max_attempts: int, max_seconds: float, sleep: Callable[[float], None]
-    ) -> None:
-        self.max_attempts = max_attempts
-        self.max_seconds = max_seconds
-        self.sleep = sleep
-        self._backoff = wait_random_exponential(multiplier=0.5, max=_MAX_BACKOFF)
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        hint = exc.wait if isinstance(exc, TransientError) else None
-        return float(hint) if hint is not None else float(self._backoff(state))
-
-    def _stop(self, state: RetryCallState) -> bool:
-        elapsed = max(state.seconds_since_start or 0.0, state.idle_for)
-        return (
-            state.attempt_number >= self.max_attempts
-            or elapsed + state.upcoming_sleep > self.max_seconds
-        )
-
-    def _before_sleep(self, what: str) -> Callable[[RetryCallState], None]:
-        def log(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            log_event(
-                LOGGER,
-                "hubspot.retry",
-                f"{what}: {exc}; retrying in {state.upcoming_sleep:.1f}s "
-                f"(attempt {state.attempt_number + 1} of {self.max_attempts})",
-                logging.WARNING,
-                request=what,
-                attempt=state.attempt_number,
-                sleep_seconds=round(state.upcoming_sleep, 3),
-            )
-
-        return log
-
-    def run(self, what: str, fn: Callable[[], T]) -> T:
-        """``fn()`` retried on :class:`TransientError`; when the bounds are reached the last
-        error becomes a :class:`~crm_accounts.errors.RetriableError` naming the request."""
-        retrying = Retrying(
-            stop=self._stop,
-            wait=self._wait,
-            retry=retry_if_exception_type(TransientError),
-            sleep=self.sleep,
-            before_sleep=self._before_sleep(what),
-            reraise=True,
-        )
-        try:
-            return retrying(fn)
-        except TransientError as exc:
-            attempts = retrying.statistics.get("attempt_number", self.max_attempts)
-            raise RetriableError(
-                f"HubSpot {what}: still failing after {attempts} attempt(s): {exc}"
-            ) from None
-
-
 def make_api_client(section: HubSpotSection, token: str) -> Any:
     """hubspot-api-client's ``ApiClient`` for ``section.host`` with urllib3 retries off.
 
@@ -252,7 +180,13 @@ class HubSpotHttp:
         self.calls: Counter[str] = Counter()
         self.usage = ApiUsage()
         self.limiter = RateLimiter(section.rate_tier, section.search_rate, clock, sleep)
-        self.policy = RetryPolicy(section.max_attempts, section.max_retry_seconds, sleep)
+        self.policy = RetryPolicy(
+            section.max_attempts,
+            section.max_retry_seconds,
+            sleep,
+            event="hubspot.retry",
+            logger=LOGGER,
+        )
         self.sleep = sleep
 
     def send(

@@ -86,7 +86,9 @@ class SalesforceConnector:
         soql.query_fields(section)  # config errors before anything else
         credentials = read_credentials(section.auth, environ)
         session = session if session is not None else requests.Session()
-        policy = RetryPolicy(section.max_attempts, section.max_retry_seconds, sleep)
+        policy = RetryPolicy(
+            section.max_attempts, section.max_retry_seconds, sleep, event="salesforce.retry"
+        )
         calls: Counter[str] = Counter()
         auth = Authenticator(
             section, credentials, session, policy, on_request=lambda: calls.update(["token"])

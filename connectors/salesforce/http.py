@@ -52,10 +52,10 @@ from typing import Any, TypeVar
 import requests
 from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceError
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_random_exponential
 
 from crm_accounts.config import SalesforceSection
-from crm_accounts.errors import FatalConnectorError, RetriableError
+from crm_accounts.connectors.retry import OutcomeUnknownError, RetryPolicy, TransientError
+from crm_accounts.errors import FatalConnectorError
 from crm_accounts.logs import log_event, redact
 
 __all__ = [
@@ -80,7 +80,6 @@ T = TypeVar("T")
 
 _LIMIT_INFO = re.compile(r"(?:^|[;\s])api-usage=(\d+)/(\d+)")
 #: Sleep for a 503 or 429 without ``Retry-After``: the exponential start, capped here.
-_MAX_BACKOFF = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,18 +108,6 @@ class ApiError(FatalConnectorError):
         self.code = code
         self.detail = message
         super().__init__(redact(f"Salesforce {what}: HTTP {status} {code}: {message}".strip()))
-
-
-class TransientError(RetriableError):
-    """One attempt failed in a way another attempt may cure; ``wait`` is the server's hint."""
-
-    def __init__(self, message: str, wait: float | None = None) -> None:
-        self.wait = wait
-        super().__init__(message)
-
-
-class OutcomeUnknownError(RetriableError):
-    """A non-idempotent request failed after it may have reached the server."""
 
 
 def error_details(content: Any) -> tuple[str, str]:
@@ -194,65 +181,6 @@ class ApiUsage:
         return max(0, self.max - self.used)
 
 
-class RetryPolicy:
-    """Bounded retries of one request: attempts, total time, jittered backoff, logged sleeps."""
-
-    def __init__(
-        self, max_attempts: int, max_seconds: float, sleep: Callable[[float], None]
-    ) -> None:
-        self.max_attempts = max_attempts
-        self.max_seconds = max_seconds
-        self.sleep = sleep
-        self._backoff = wait_random_exponential(multiplier=0.5, max=_MAX_BACKOFF)
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        hint = exc.wait if isinstance(exc, TransientError) else None
-        return float(hint) if hint is not None else float(self._backoff(state))
-
-    def _stop(self, state: RetryCallState) -> bool:
-        elapsed = max(state.seconds_since_start or 0.0, state.idle_for)
-        return (
-            state.attempt_number >= self.max_attempts
-            or elapsed + state.upcoming_sleep > self.max_seconds
-        )
-
-    def _before_sleep(self, what: str) -> Callable[[RetryCallState], None]:
-        def log(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            log_event(
-                LOGGER,
-                "salesforce.retry",
-                f"{what}: {exc}; retrying in {state.upcoming_sleep:.1f}s "
-                f"(attempt {state.attempt_number + 1} of {self.max_attempts})",
-                logging.WARNING,
-                request=what,
-                attempt=state.attempt_number,
-                sleep_seconds=round(state.upcoming_sleep, 3),
-            )
-
-        return log
-
-    def run(self, what: str, fn: Callable[[], T]) -> T:
-        """``fn()`` retried on :class:`TransientError`; when the bounds are reached, the last
-        error becomes a :class:`~crm_accounts.errors.RetriableError` naming the request."""
-        retrying = Retrying(
-            stop=self._stop,
-            wait=self._wait,
-            retry=retry_if_exception_type(TransientError),
-            sleep=self.sleep,
-            before_sleep=self._before_sleep(what),
-            reraise=True,
-        )
-        try:
-            return retrying(fn)
-        except TransientError as exc:
-            attempts = retrying.statistics.get("attempt_number", self.max_attempts)
-            raise RetriableError(
-                f"{what}: still failing after {attempts} attempt(s): {exc}"
-            ) from None
-
-
 class QueryPages:
     """A lazy SOQL result: ``total_size`` from the first page, then the records page by page."""
 
@@ -305,7 +233,13 @@ class SalesforceHttp:
         self.session = session
         self.calls: Counter[str] = Counter()
         self.usage = ApiUsage()
-        self.policy = RetryPolicy(section.max_attempts, section.max_retry_seconds, sleep)
+        self.policy = RetryPolicy(
+            section.max_attempts,
+            section.max_retry_seconds,
+            sleep,
+            event="salesforce.retry",
+            logger=LOGGER,
+        )
         self.sleep = sleep
         self._login = login
         self._can_relogin = can_relogin
