@@ -241,7 +241,17 @@ def _mapping_to_roles(mapping: dict[str, str], kind: type[DmuRole] | type[PsuRol
             ) from None
 
 
-class SalesforceSection(_Section):
+class _CrmApiSection(_Section):
+    """What every CRM connector shares: the API calls left untouched, timeouts, retries."""
+
+    api_reserve: int = Field(default=1_000, ge=0, strict=True)
+    connect_timeout: float = Field(default=10.0, gt=0, le=300)
+    read_timeout: float = Field(default=60.0, gt=0, le=3600)
+    max_attempts: int = Field(default=5, ge=1, le=20, strict=True)
+    max_retry_seconds: float = Field(default=300.0, gt=0, le=3600)
+
+
+class SalesforceSection(_CrmApiSection):
     """The Salesforce connector (docs/salesforce.md). Credentials come from the environment."""
 
     api_version: str = Field(default="62.0", pattern=r"^\d{2,3}\.0$")
@@ -272,11 +282,7 @@ class SalesforceSection(_Section):
     fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SF_TARGET_FIELDS))
     bulk_query_threshold: int = Field(default=50_000, ge=1, strict=True)
     bulk_ingest_threshold: int = Field(default=2_000, ge=1, strict=True)
-    api_reserve: int = Field(default=1_000, ge=0, strict=True)
-    connect_timeout: float = Field(default=10.0, gt=0, le=300)
-    read_timeout: float = Field(default=120.0, gt=0, le=3600)
-    max_attempts: int = Field(default=5, ge=1, le=20, strict=True)
-    max_retry_seconds: float = Field(default=300.0, gt=0, le=3600)
+    read_timeout: float = Field(default=120.0, gt=0, le=3600)  # Bulk result pages are large
 
     @field_validator("contact_roles")
     @classmethod
@@ -349,7 +355,7 @@ class RosterEntry(_Section):
     pioneer: bool = Field(default=False, strict=True)
 
 
-class HubSpotSection(_Section):
+class HubSpotSection(_CrmApiSection):
     """The HubSpot connector (docs/hubspot.md). The private-app token comes from the environment
     variable named by ``access_token_env``, never from this file."""
 
@@ -393,11 +399,6 @@ class HubSpotSection(_Section):
     )
     property_group: str = Field(default="kam", pattern=_HS_NAME)
     property_group_label: str = Field(default="Key account management", min_length=1)
-    api_reserve: int = Field(default=1_000, ge=0, strict=True)
-    connect_timeout: float = Field(default=10.0, gt=0, le=300)
-    read_timeout: float = Field(default=60.0, gt=0, le=3600)
-    max_attempts: int = Field(default=5, ge=1, le=20, strict=True)
-    max_retry_seconds: float = Field(default=300.0, gt=0, le=3600)
 
     @field_validator("buying_roles")
     @classmethod
