@@ -149,9 +149,10 @@ def _field_check(
         problems.append("not updateable by the integration user")
     if create and not found.get("createable"):
         problems.append("not createable by the integration user")
+    name = str(found.get("name") or path.rsplit(".", 1)[-1])  # reported on the object it is on
     if problems:
-        return [CheckResult("error", owner, path, f"{what}: {'; '.join(problems)}")], found
-    return [CheckResult("ok", owner, path, f"{what}: {kind}")], found
+        return [CheckResult("error", owner, name, f"{what}: {'; '.join(problems)}")], found
+    return [CheckResult("ok", owner, name, f"{what}: {kind}")], found
 
 
 def _picklist_check(
