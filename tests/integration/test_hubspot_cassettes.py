@@ -17,7 +17,6 @@ guards it.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -33,6 +32,7 @@ from crm_accounts.connectors.hubspot import HubSpotConnector, setup_definitions
 from crm_accounts.domain import MethodSettings
 from crm_accounts.runlog import RunLog
 from crm_accounts.sync import SyncOptions, SyncReport, run_sync
+from tests.cassettes import Scrubber, assert_no_secrets
 from tests.fakes.hubspot import FakeHubSpot, ManualClock, Portal, PropertyDef, load_source
 from tests.integration.hubspot_world import section_for
 
@@ -43,56 +43,21 @@ HOST = "http://hubspot.fake"
 RECORD = os.environ.get("CRM_ACCOUNTS_RECORD", "")  # "", "fake" or "sandbox"
 
 _LOCAL = re.compile(r"https?://(127\.0\.0\.1|localhost):\d+")
-_REAL_HOST = re.compile(r"https://api\.hubapi\.com")
-_BEARER = re.compile(r"Bearer\s+[A-Za-z0-9._-]+")
-_TOKEN = re.compile(r"pat-[a-z]{2}\d-[0-9a-f-]{36}")
-_TOKEN_JSON = re.compile(r'("(tokenKey|access_token|refresh_token)"\s*:\s*")[^"]*"')
-_PORTAL = re.compile(r'("(portalId|hubId|hub_id|appId)"\s*:\s*)"?\d+"?')
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@(?![A-Za-z0-9-]+\.example\b)[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-
-
-def scrub(text: str) -> str:
-    """Remove everything that identifies an account or grants access from recorded text."""
-    text = _LOCAL.sub(HOST, text)
-    text = _REAL_HOST.sub(HOST, text)
-    text = _BEARER.sub("Bearer REDACTED", text)
-    text = _TOKEN.sub("REDACTED", text)
-    text = _TOKEN_JSON.sub(r'\1REDACTED"', text)
-    text = _PORTAL.sub(r"\g<1>0", text)
-    return _EMAIL.sub("someone@scrubbed.example", text)
-
-
-def _scrub_request(request: Any) -> Any:
-    request.uri = scrub(request.uri)
-    if isinstance(request.body, bytes):
-        request.body = scrub(request.body.decode("utf-8", "replace")).encode()
-    return request
-
-
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    body = response.get("body", {}).get("string")
-    if isinstance(body, bytes):
-        cleaned = scrub(body.decode("utf-8", "replace")).encode()
-        response["body"]["string"] = cleaned
-        for name in list(response.get("headers", {})):
-            if name.lower() == "content-length":
-                response["headers"][name] = [str(len(cleaned))]
-    for name in list(response.get("headers", {})):
-        if name.lower() in {"set-cookie", "location"}:
-            response["headers"][name] = [scrub(v) for v in response["headers"][name]]
-    return response
+SCRUBBER = Scrubber(
+    (
+        (_LOCAL, HOST),
+        (re.compile(r"https://api\.hubapi\.com"), HOST),
+        (re.compile(r"Bearer\s+[A-Za-z0-9._-]+"), "Bearer REDACTED"),
+        (re.compile(r"pat-[a-z]{2}\d-[0-9a-f-]{36}"), "REDACTED"),
+        (re.compile(r'("(tokenKey|access_token|refresh_token)"\s*:\s*")[^"]*"'), r'\1REDACTED"'),
+        (re.compile(r'("(portalId|hubId|hub_id|appId)"\s*:\s*)"?\d+"?'), r"\g<1>0"),
+    )
+)
 
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
-    return {
-        "filter_headers": ["authorization", "cookie", "set-cookie"],
-        "before_record_request": _scrub_request,
-        "before_record_response": _scrub_response,
-        "match_on": ["method", "scheme", "host", "path", "query", "body"],
-        "decode_compressed_response": True,
-        "allow_playback_repeats": False,
-    }
+    return SCRUBBER.vcr_config()
 
 
 @pytest.fixture(scope="module")
@@ -227,20 +192,16 @@ def test_a_rate_limit_burst_and_an_outage_are_retried_in_the_recorded_order(
 
 
 def test_no_cassette_holds_a_secret_looking_value() -> None:
-    cassettes = sorted(CASSETTES.glob("*.yaml"))
-    assert cassettes, "the recorded cassettes must be in the repository"
-    suspicious = {
-        "bearer token": re.compile(r"Bearer\s+(?!REDACTED)[A-Za-z0-9._-]{8,}"),
-        "private app token": re.compile(r"pat-[a-z]{2}\d-"),
-        "token in JSON": re.compile(r'"(tokenKey|access_token|refresh_token)"\s*:\s*"(?!REDACTED)'),
-        "portal id": re.compile(r'"(portalId|hubId)"\s*:\s*"?[1-9]'),
-        "real host": re.compile(r"api\.hubapi\.com|app\.hubspot\.com"),
-        "loopback host": _LOCAL,
-        "e-mail address": _EMAIL,
-        "authorization header": re.compile(r"(?im)^\s*-?\s*authorization:"),
-    }
-    for cassette in cassettes:
-        text = cassette.read_text(encoding="utf-8")
-        found = {name for name, pattern in suspicious.items() if pattern.search(text)}
-        assert not found, f"{cassette.name} holds a {', '.join(sorted(found))}"
-        json.dumps(text)  # the file is text, not binary
+    assert_no_secrets(
+        CASSETTES,
+        {
+            "bearer token": re.compile(r"Bearer\s+(?!REDACTED)[A-Za-z0-9._-]{8,}"),
+            "private app token": re.compile(r"pat-[a-z]{2}\d-"),
+            "token in JSON": re.compile(
+                r'"(tokenKey|access_token|refresh_token)"\s*:\s*"(?!REDACTED)'
+            ),
+            "portal id": re.compile(r'"(portalId|hubId)"\s*:\s*"?[1-9]'),
+            "real host": re.compile(r"api\.hubapi\.com|app\.hubspot\.com"),
+            "loopback host": _LOCAL,
+        },
+    )
