@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -188,18 +189,8 @@ class CsvSection(_Section):
     @field_validator("fields")
     @classmethod
     def _known_targets(cls, fields: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(fields) - set(DEFAULT_TARGET_FIELDS))
-        if unknown:
-            raise ValueError(
-                f"unknown target field(s) {', '.join(unknown)}; "
-                f"known: {', '.join(DEFAULT_TARGET_FIELDS)}"
-            )
-        merged = {**DEFAULT_TARGET_FIELDS, **fields}
-        names = list(merged.values())
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated or any(not name.strip() for name in names):
-            raise ValueError(f"column names must be unique and non-empty; repeated: {repeated}")
-        reserved = sorted(set(names) & {"id", "name", "integration_stage"})
+        merged = merged_targets(fields, DEFAULT_TARGET_FIELDS)
+        reserved = sorted(set(merged.values()) & {"id", "name", "integration_stage"})
         if reserved:
             raise ValueError(f"column(s) {', '.join(reserved)} belong to the source data")
         return merged
@@ -241,6 +232,36 @@ def _mapping_to_roles(mapping: dict[str, str], kind: type[DmuRole] | type[PsuRol
             ) from None
 
 
+def _dmu_map(mapping: dict[str, str]) -> dict[str, str]:
+    _mapping_to_roles(mapping, DmuRole)
+    return mapping
+
+
+def _psu_map(mapping: dict[str, str]) -> dict[str, str]:
+    _mapping_to_roles(mapping, PsuRole)
+    return mapping
+
+
+#: CRM values (picklist entries, property options) mapped to DMU / PSU role keys.
+DmuRoleMap = Annotated[dict[str, str], AfterValidator(_dmu_map)]
+PsuRoleMap = Annotated[dict[str, str], AfterValidator(_psu_map)]
+
+
+def merged_targets(fields: dict[str, str], defaults: dict[str, str]) -> dict[str, str]:
+    """The configured target-field names over the defaults: known targets, distinct names."""
+    unknown = sorted(set(fields) - set(defaults))
+    if unknown:
+        raise ValueError(
+            f"unknown target field(s) {', '.join(unknown)}; known: {', '.join(defaults)}"
+        )
+    merged = {**defaults, **fields}
+    names = list(merged.values())
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated or any(not name.strip() for name in names):
+        raise ValueError(f"target names must be distinct and non-empty; repeated: {repeated}")
+    return merged
+
+
 class _CrmApiSection(_Section):
     """What every CRM connector shares: the API calls left untouched, timeouts, retries."""
 
@@ -271,9 +292,9 @@ class SalesforceSection(_CrmApiSection):
         Literal["account_contact_relation", "contact_field"], BeforeValidator(_normalized)
     ] = "account_contact_relation"
     contact_role_field: str | None = None
-    contact_roles: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SF_CONTACT_ROLES))
+    contact_roles: DmuRoleMap = Field(default_factory=lambda: dict(DEFAULT_SF_CONTACT_ROLES))
     gatekeeper_field: str | None = None
-    team_roles: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SF_TEAM_ROLES))
+    team_roles: PsuRoleMap = Field(default_factory=lambda: dict(DEFAULT_SF_TEAM_ROLES))
     pioneer_field: str | None = None
     pioneers: list[str] = Field(default_factory=list)
     capacity_field: str | None = None
@@ -284,25 +305,10 @@ class SalesforceSection(_CrmApiSection):
     bulk_ingest_threshold: int = Field(default=2_000, ge=1, strict=True)
     read_timeout: float = Field(default=120.0, gt=0, le=3600)  # Bulk result pages are large
 
-    @field_validator("contact_roles")
-    @classmethod
-    def _dmu_roles(cls, mapping: dict[str, str]) -> dict[str, str]:
-        _mapping_to_roles(mapping, DmuRole)
-        return mapping
-
-    @field_validator("team_roles")
-    @classmethod
-    def _psu_roles(cls, mapping: dict[str, str]) -> dict[str, str]:
-        _mapping_to_roles(mapping, PsuRole)
-        return mapping
-
     @field_validator("fields")
     @classmethod
     def _targets(cls, fields: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(fields) - set(DEFAULT_SF_TARGET_FIELDS))
-        if unknown:
-            raise ValueError(f"unknown target field(s) {', '.join(unknown)}")
-        return {**DEFAULT_SF_TARGET_FIELDS, **fields}
+        return merged_targets(fields, DEFAULT_SF_TARGET_FIELDS)
 
     @model_validator(mode="after")
     def _role_field_when_needed(self) -> Self:
@@ -378,12 +384,12 @@ class HubSpotSection(_CrmApiSection):
         default_factory=dict
     )
     buying_role_property: str = Field(default="hs_buying_role", pattern=_HS_NAME)
-    buying_roles: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_HS_BUYING_ROLES))
+    buying_roles: DmuRoleMap = Field(default_factory=lambda: dict(DEFAULT_HS_BUYING_ROLES))
     gatekeeper_property: str | None = Field(default=None, pattern=_HS_NAME)
     owner_role: Annotated[PsuRole, BeforeValidator(_normalized)] = PsuRole.ACCOUNT_MANAGER
-    owner_properties: dict[Annotated[str, Field(pattern=_HS_NAME)], str] = Field(
-        default_factory=dict
-    )
+    owner_properties: Annotated[
+        dict[Annotated[str, Field(pattern=_HS_NAME)], str], AfterValidator(_psu_map)
+    ] = Field(default_factory=dict)
     pioneer_property: str | None = Field(default=None, pattern=_HS_NAME)
     roster: list[RosterEntry] = Field(default_factory=list)
     activity_done: dict[str, list[str]] = Field(
@@ -400,30 +406,10 @@ class HubSpotSection(_CrmApiSection):
     property_group: str = Field(default="kam", pattern=_HS_NAME)
     property_group_label: str = Field(default="Key account management", min_length=1)
 
-    @field_validator("buying_roles")
-    @classmethod
-    def _dmu_roles(cls, mapping: dict[str, str]) -> dict[str, str]:
-        _mapping_to_roles(mapping, DmuRole)
-        return mapping
-
-    @field_validator("owner_properties")
-    @classmethod
-    def _psu_roles(cls, mapping: dict[str, str]) -> dict[str, str]:
-        _mapping_to_roles(mapping, PsuRole)
-        return mapping
-
     @field_validator("fields")
     @classmethod
     def _targets(cls, fields: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(set(fields) - set(DEFAULT_HS_TARGET_PROPERTIES))
-        if unknown:
-            raise ValueError(f"unknown target field(s) {', '.join(unknown)}")
-        merged = {**DEFAULT_HS_TARGET_PROPERTIES, **fields}
-        names = list(merged.values())
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise ValueError(f"target fields share a property: {', '.join(repeated)}")
-        return merged
+        return merged_targets(fields, DEFAULT_HS_TARGET_PROPERTIES)
 
     @field_validator("activity_done")
     @classmethod

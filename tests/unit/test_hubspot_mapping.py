@@ -331,7 +331,7 @@ def test_the_hubspot_section_has_documented_defaults() -> None:
         ("currency_rates.usd = 0.9", "currency_rates"),
         ('owner_properties.kam_sales_rep = "salesperson"', "salesperson"),
         ('buying_roles.CHAMPION = "fan"', "fan"),
-        ('fields.segment = "kam_revenue"', "share a property"),
+        ('fields.segment = "kam_revenue"', "must be distinct"),
         ('timezone = "Mars/Olympus"', "Mars/Olympus"),
         ('activity_done.notes = ["DONE"]', "notes"),
     ],
