@@ -104,13 +104,18 @@ class SyncPlan:
         return updates
 
     @property
+    def accounts_to_update(self) -> int:
+        """Accounts with field changes (counted without building the updates)."""
+        return sum(1 for account in self.accounts if account.changes)
+
+    @property
     def writes(self) -> int:
         """Records this plan writes (field updates count one per account)."""
-        return len(self.field_updates()) + len(self.create) + len(self.reschedule) + len(self.close)
+        return self.accounts_to_update + len(self.create) + len(self.reschedule) + len(self.close)
 
     def totals(self) -> dict[str, int]:
         return {
-            "accounts_changed": sum(1 for a in self.accounts if a.changes),
+            "accounts_changed": self.accounts_to_update,
             "fields_changed": sum(len(a.changes) for a in self.accounts),
             "manual_edits_overwritten": sum(
                 1 for a in self.accounts for c in a.changes if c.manual_edit

@@ -65,7 +65,7 @@ def _outcomes(kind: str, details: Sequence[str], results: Sequence[WriteResult])
 
 def _write_counts(plan: SyncPlan) -> dict[str, int]:
     return {
-        "fields": len(plan.field_updates()),
+        "fields": plan.accounts_to_update,
         "close": len(plan.close),
         "update": len(plan.reschedule),
         "create": len(plan.create),
