@@ -179,7 +179,11 @@ def plan(
     if as_json:
         document: dict[str, Any] = result_document(pulled.result)
         document["sync"] = plan_document(sync_plan, pulled.result)
-        document["movements"] = [{"account_id": a, "from": b, "to": n} for a, b, n in moved]
+        document["movements"] = [
+            {"account_id": m.account_id, "from": m.segment_before, "to": m.segment_now,
+             "position_from": m.position_before, "position_to": m.position_now}
+            for m in moved
+        ]  # fmt: skip
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
     console = _console()
@@ -187,7 +191,7 @@ def plan(
     console.print()
     if moved:
         console.print(
-            "Moved since the last sync: " + ", ".join(f"{a} {b} -> {n}" for a, b, n in moved)
+            "Moved since the last sync: " + "; ".join(movement.text() for movement in moved)
         )
     console.print("What a sync would change:")
     lines = [line.text() for line in describe_plan(sync_plan, pulled.result)]

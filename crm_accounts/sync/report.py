@@ -14,7 +14,7 @@ from typing import Any
 from ..domain.method import MethodResult
 from .plan import AccountChange, SyncPlan
 
-__all__ = ["AccountLine", "describe_plan", "movements", "plan_document"]
+__all__ = ["AccountLine", "Movement", "describe_plan", "movements", "plan_document"]
 
 _NAMED_FIELDS = {"segment": "segment", "rating_position": "rating"}
 
@@ -82,15 +82,50 @@ def describe_plan(plan: SyncPlan, result: MethodResult) -> list[AccountLine]:
     return [lines[key] for key in sorted(lines)]
 
 
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """An account whose segment or rating position changed since the previous run.
+
+    Positions are ``None`` for accounts outside the rating (then or now).
+    """
+
+    account_id: str
+    segment_before: str
+    segment_now: str
+    position_before: int | None
+    position_now: int | None
+
+    def text(self) -> str:
+        parts = []
+        if self.segment_before != self.segment_now:
+            parts.append(f"segment {self.segment_before} -> {self.segment_now}")
+        if self.position_before != self.position_now:
+            parts.append(
+                f"rating {_position(self.position_before)} -> {_position(self.position_now)}"
+            )
+        return f"{self.account_id} " + ", ".join(parts)
+
+
+def _position(position: int | None) -> str:
+    return "-" if position is None else str(position)
+
+
 def movements(
     result: MethodResult, previous: Mapping[str, tuple[str, int | None]]
-) -> list[tuple[str, str, str]]:
-    """Accounts whose segment changed since the previous run: (account id, before, now)."""
+) -> list[Movement]:
+    """Accounts whose segment or rating position changed since the previous run, by id.
+
+    Accounts the previous run did not know are new, not moved, and are left out.
+    """
+    positions = result.rating.position_of()
     moved = []
     for account_id, segment in sorted(result.segments.items()):
         before = previous.get(account_id)
-        if before is not None and before[0] != segment.value:
-            moved.append((account_id, before[0], segment.value))
+        if before is None:
+            continue
+        now = (segment.value, positions.get(account_id))
+        if before != now:
+            moved.append(Movement(account_id, before[0], now[0], before[1], now[1]))
     return moved
 
 

@@ -194,7 +194,9 @@ def test_the_run_log_tells_which_accounts_moved_since_the_last_run(tmp_path: Pat
     with RunLog.open(tmp_path / "runs.sqlite") as run_log:
         previous = run_log.previous_standing(before_run=second.run_id)
 
-    assert (small, "C", "A") in movements(second.result, previous)
+    moved = {m.account_id: m for m in movements(second.result, previous)}
+    assert (moved[small].segment_before, moved[small].segment_now) == ("C", "A")
+    assert moved[small].position_before is None
     assert world.targets[small]["segment"] == "A"
 
 
