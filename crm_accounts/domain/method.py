@@ -68,6 +68,8 @@ class MethodResult:
     has_contact_plan: bool = False
     contacts: Mapping[str, Contact] = field(default_factory=dict)
     members: Mapping[str, Member] = field(default_factory=dict)
+    team: Mapping[str, Sequence[TeamMember]] = field(default_factory=dict)
+    """Each account's team (member, PSU roles, pioneer), by account id; for the matrix views."""
 
     def open_gaps(self) -> dict[str, int]:
         """Number of gaps per account id (accounts without gaps are absent)."""
@@ -137,10 +139,11 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
         }
     matrix = ContactMatrix((), ())
     plan: tuple[PlannedContact, ...] = ()
+    team_by_account = _group_by_account(data.team or ())
     if data.contacts is not None and data.team is not None:
         order = [(c.account_id, c.segment) for c in segmentation.customers]
         matrix = build_contact_matrix(
-            order, contacts_by_account, _group_by_account(data.team), data.history, as_of,
+            order, contacts_by_account, team_by_account, data.history, as_of,
             settings.plan,
         )  # fmt: skip
         default_capacity = settings.plan.capacity_per_week
@@ -173,4 +176,5 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
         has_contact_plan=data.contacts is not None and data.team is not None,
         contacts={contact.id: contact for contact in data.contacts or ()},
         members=data.members,
+        team=team_by_account,
     )
