@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,13 +21,16 @@ import typer
 from rich.console import Console
 
 from .config import Config, load_config
+from .domain.method import MethodResult
 from .errors import ConnectorError, FatalConnectorError, UsageError
 from .logs import configure_logging, log_event, redact
+from .ports import RecordLinks
 from .render import render_summary
+from .reports import ReportPaths, write_reports
 from .runlog import RunLock, RunLog
 from .services import export_tables, open_connector, result_document
 from .sync import SyncOptions, decide, pull, run_sync
-from .sync.report import describe_plan, movements, plan_document
+from .sync.report import Movement, describe_plan, movements, plan_document
 
 __all__ = ["app", "main"]
 
@@ -77,10 +80,29 @@ def _parse_as_of(value: str | None) -> date:
     return day
 
 
-def _check_export(path: Path | None) -> None:
-    """Refuse an export target that cannot be a folder before anything is computed."""
+def _check_export(path: Path | None, option: str = "--export") -> None:
+    """Refuse an output folder that cannot be a folder before anything is computed."""
     if path is not None and path.exists() and not path.is_dir():
-        raise UsageError(f"option --export: {str(path)!r} exists and is not a folder")
+        raise UsageError(f"option {option}: {str(path)!r} exists and is not a folder")
+
+
+def _write_reports(
+    console: Console,
+    result: MethodResult,
+    folder: Path,
+    settings: Config,
+    moved: Sequence[Movement],
+    connector: object = None,
+) -> ReportPaths:
+    link = connector.record_url if isinstance(connector, RecordLinks) else None
+    paths = write_reports(
+        result, folder, default_capacity=settings.settings().plan.capacity_per_week,
+        generated_at=_now(), movements=moved, link=link,
+    )  # fmt: skip
+    console.print(f"Report:           {paths.html}")
+    console.print(f"Workbook:         {paths.workbook}")
+    console.print(f"Agendas:          {paths.agenda_dir} ({len(paths.agendas)} members)")
+    return paths
 
 
 @contextmanager
@@ -134,6 +156,13 @@ ExportOption = Annotated[
 LogFormatOption = Annotated[
     str, typer.Option("--log-format", help="Log lines on stderr: text or json (for schedulers).")
 ]
+ReportOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="Also write the HTML report, Excel workbook and agendas into this folder.",
+    ),
+]
 RunLogOption = Annotated[
     Path | None,
     typer.Option("--run-log", help="SQLite run log (default from the config).", dir_okay=False),
@@ -159,11 +188,13 @@ def plan(
         bool, typer.Option("--json", help="Print the result as JSON instead of tables.")
     ] = False,
     log_format: LogFormatOption = "text",
+    report: ReportOption = None,
 ) -> None:
     """Compute everything and show what a sync would change; change nothing in the CRM."""
     configure_logging(log_format, sys.stderr)
     settings = _load(config, source)
     _check_export(export)
+    _check_export(report, "--report")
     day = _parse_as_of(as_of)
     connector = open_connector(settings, source_dir=source)
     with _steps(_console(stderr=True)) as step:
@@ -176,6 +207,8 @@ def plan(
     moved = movements(pulled.result, previous)
     if export is not None:
         export_tables(pulled.result, export)
+    if report is not None:
+        _write_reports(_console(stderr=as_json), pulled.result, report, settings, moved, connector)
     if as_json:
         document: dict[str, Any] = result_document(pulled.result)
         document["sync"] = plan_document(sync_plan, pulled.result)
@@ -220,46 +253,79 @@ def sync(
     export: ExportOption = None,
     log_format: LogFormatOption = "text",
     run_log: RunLogOption = None,
+    report: ReportOption = None,
 ) -> None:
     """Apply the plan: write target fields and tasks, only what changed; log the run."""
     configure_logging(log_format, sys.stderr)
     settings = _load(config, source)
     _check_export(export)
+    _check_export(report, "--report")
     day = _parse_as_of(as_of)
     path = run_log or settings.run_log_path(source)
     connector = open_connector(settings, source_dir=source)
     with RunLock(path), RunLog.open(path) as log:
         log_event(logger, "run_started", f"sync as of {day}", as_of=str(day), run_log=str(path))
         with _steps(_console(stderr=True)) as step:
-            report = run_sync(
+            outcome = run_sync(
                 connector, settings.settings(), _options(settings), day, log,
                 config_hash=settings.fingerprint(), now=_now, step=step,
             )  # fmt: skip
+            previous = log.previous_standing(before_run=outcome.run_id)
     if export is not None:
-        export_tables(report.result, export)
-    failures = report.applied.failures
+        export_tables(outcome.result, export)
+    failures = outcome.applied.failures
     for failure in failures:
         log_event(
             logger, "record_failed", f"{failure.kind} {failure.ref}: {failure.error}",
             level=logging.ERROR, kind=failure.kind, ref=failure.ref, error=failure.error,
         )  # fmt: skip
-    counts = {**report.plan.totals(), "writes": len(report.applied.outcomes),
+    counts = {**outcome.plan.totals(), "writes": len(outcome.applied.outcomes),
               "failed": len(failures)}  # fmt: skip
-    log_event(logger, "run_finished", f"run {report.run_id} {report.status}",
-              run_id=report.run_id, status=report.status, **counts)  # fmt: skip
+    log_event(logger, "run_finished", f"run {outcome.run_id} {outcome.status}",
+              run_id=outcome.run_id, status=outcome.status, **counts)  # fmt: skip
     console = _console()
-    console.print(f"Sync run {report.run_id} as of {day}: {report.status}.")
-    lines = [line.text() for line in describe_plan(report.plan, report.result)]
+    console.print(f"Sync run {outcome.run_id} as of {day}: {outcome.status}.")
+    lines = [line.text() for line in describe_plan(outcome.plan, outcome.result)]
     _print_plan_lines(console, lines, "Nothing to change: the CRM was up to date; nothing written.")
-    _print_totals(console, report.plan.totals())
-    console.print(f"{len(report.applied.outcomes)} records written, {len(failures)} failed.")
+    _print_totals(console, outcome.plan.totals())
+    console.print(f"{len(outcome.applied.outcomes)} records written, {len(failures)} failed.")
+    if report is not None:
+        _write_reports(console, outcome.result, report, settings,
+                       movements(outcome.result, previous), connector)  # fmt: skip
     for failure in failures[:_SHOWN]:
         console.print(f"  failed: {failure.kind} {failure.ref}: {failure.error}", markup=False)
     if failures:
         console.print(
-            f"The next sync retries them. Details: crm-accounts runs show {report.run_id}"
+            f"The next sync retries them. Details: crm-accounts runs show {outcome.run_id}"
         )
         raise typer.Exit(EXIT_PARTIAL)
+
+
+@app.command("report")
+def report_command(
+    config: ConfigOption = None,
+    source: SourceOption = None,
+    as_of: AsOfOption = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for report.html, report.xlsx and agendas/.")
+    ] = Path("crm-accounts-report"),
+    run_log: RunLogOption = None,
+    log_format: LogFormatOption = "text",
+) -> None:
+    """Write the HTML report, the Excel workbook and the rep agendas; change nothing in the CRM.
+
+    Movements are counted from the latest sync in the run log, when there is one.
+    """
+    configure_logging(log_format, sys.stderr)
+    settings = _load(config, source)
+    _check_export(out, "--out")
+    day = _parse_as_of(as_of)
+    connector = open_connector(settings, source_dir=source)
+    with _steps(_console(stderr=True)) as step:
+        pulled = pull(connector, settings.settings(), day, step=step)
+    _, previous = _run_log_view(run_log or settings.run_log_path(source))
+    moved = movements(pulled.result, previous)
+    _write_reports(_console(), pulled.result, out, settings, moved, connector)
 
 
 def _run_log_for(run_log: Path | None, config: Path | None) -> Path:
@@ -482,6 +548,8 @@ def demo(
         f"Try it yourself:  crm-accounts plan --config {folder.config_path} --as-of {day}\n"
         f"                  crm-accounts runs --config {folder.config_path}"
     )
+    console.print()
+    _write_reports(console, result, out / "report", config, ())
 
 
 def main() -> None:

@@ -1,12 +1,13 @@
 """The connector port: what the services need from a CRM or a file source. No I/O here.
 
-Two small protocols, so a read-only source (a CSV export) is still a full source:
+Two small protocols (and one optional), so a read-only source (a CSV export) is still a full source:
 
 * :class:`Source` reads accounts (with attributes and the current values of the target fields),
   revenue lines, contacts with DMU roles, members, the account teams with PSU roles, activities,
   and the open tasks this product created earlier.
 * :class:`Writer` writes target fields and creates, updates and closes tasks, returning one
   :class:`WriteResult` per record (a refused record is a result, never an exception).
+* :class:`RecordLinks` (optional) gives the CRM page of an account, for links in reports.
 
 Adapters map vendor payloads to these records; the services never see a vendor object. Large
 collections are iterators so adapters can page lazily. :mod:`crm_accounts.memory` is the
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from .domain.model import Account, Activity, Contact, Member, RevenueLine, TeamMember
 from .domain.revenue import Period
@@ -29,6 +30,7 @@ __all__ = [
     "AccountRecord",
     "Connector",
     "FieldUpdate",
+    "RecordLinks",
     "Source",
     "TargetField",
     "TaskClose",
@@ -174,3 +176,10 @@ class Writer(Protocol):
 
 class Connector(Source, Writer, Protocol):
     """A CRM connector: reads and writes."""
+
+
+@runtime_checkable
+class RecordLinks(Protocol):
+    """Optional: a connector that knows the web page of an account's CRM record (for reports)."""
+
+    def record_url(self, account_id: str) -> str | None: ...

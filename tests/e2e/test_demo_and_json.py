@@ -27,6 +27,14 @@ def test_demo_writes_data_config_and_results_and_says_where(cli: Cli, tmp_path: 
         assert (out / "results" / name).is_file()
         assert str(out / "results" / name) in run.stdout.replace("\n", "")
     assert str(out / "config.toml") in run.stdout
+    # it ends with where the report, the workbook and the agendas are
+    last = run.stdout.strip().splitlines()[-3:]
+    assert last[0].split() == ["Report:", str(out / "report" / "report.html")]
+    assert last[1].split() == ["Workbook:", str(out / "report" / "report.xlsx")]
+    assert last[2].startswith(f"Agendas:          {out / 'report' / 'agendas'} (")
+    assert (out / "report" / "report.html").is_file()
+    assert (out / "report" / "report.xlsx").is_file()
+    assert list((out / "report" / "agendas").glob("*.ics"))
     assert "of customers make 80% of revenue" in run.stdout
     summary = json.loads((out / "results" / "summary.json").read_text())
     assert summary["customers"] > 100

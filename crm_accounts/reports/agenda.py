@@ -1,0 +1,141 @@
+"""Rep agendas: one iCalendar file per member holding the contacts planned for them.
+
+Each planned contact is an all-day, non-blocking event (``TRANSP:TRANSPARENT``) on its planned
+date. Its ``UID`` is derived from the task key, which is stable per (account, member, contact),
+so importing a newer agenda updates the event instead of adding a second one (RFC 5545 3.8.4.7).
+Unscheduled contacts have no date and stay out of the agendas (the report lists them).
+:func:`agenda_calendars` is pure; :func:`write_agendas` writes the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+
+from icalendar import Calendar, Event
+
+from .. import __version__
+from ..domain.method import MethodResult
+from ..domain.planning import PlannedContact, PlanStatus
+
+__all__ = ["UID_DOMAIN", "agenda_calendars", "agenda_file_name", "event_uid", "write_agendas"]
+
+UID_DOMAIN = "crm-accounts"
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+Link = Callable[[str], str | None]
+
+
+def event_uid(task_key: str) -> str:
+    """The event UID for a planned contact: its task key, qualified as RFC 5545 recommends."""
+    return f"{task_key}@{UID_DOMAIN}"
+
+
+def agenda_file_name(member_id: str) -> str:
+    """A file name safe on every file system; ids that need changing get a digest suffix."""
+    slug = _UNSAFE.sub("-", member_id).strip("-")[:60] or "member"
+    if slug == member_id:
+        return f"{slug}.ics"
+    digest = hashlib.sha256(member_id.encode()).hexdigest()[:8]
+    return f"{slug}-{digest}.ics"
+
+
+def _reason(planned: PlannedContact) -> str:
+    pair = planned.pair
+    if pair.last_contact is None:
+        return "never met in the lookback period"
+    if pair.days_overdue > 0:
+        return f"overdue by {pair.days_overdue} days (last contact {pair.last_contact})"
+    return f"due on {pair.due_date} (last contact {pair.last_contact})"
+
+
+def _event(
+    result: MethodResult,
+    planned: PlannedContact,
+    stamp: datetime,
+    positions: Mapping[str, int],
+    link: Link | None,
+) -> Event:
+    pair = planned.pair
+    account = result.accounts.get(pair.account_id)
+    account_name = account.name if account is not None else pair.account_id
+    contact = result.contacts.get(pair.contact_id)
+    contact_name = contact.name if contact is not None else pair.contact_id
+    segment = result.segments.get(pair.account_id)
+    position = positions.get(pair.account_id)
+    standing = f"segment {segment.value}" if segment is not None else "no segment"
+    if position is not None:
+        standing += f", rating position {position}"
+    lines = [f"Account: {account_name} ({standing})"]
+    if contact is not None:
+        roles = ", ".join(sorted(role.value for role in contact.dmu_roles)) or "no DMU role"
+        details = [roles] + [v for v in (contact.title, contact.email) if v]
+        lines.append(f"Contact: {contact_name} ({'; '.join(details)})")
+    else:
+        lines.append(f"Contact: {contact_name}")
+    lines.append(f"Reason: {_reason(planned)}; every {pair.every_days} days in the contact plan")
+    lines.append(f"Task key: {planned.key}")
+    url = link(pair.account_id) if link is not None else None
+    if url:
+        lines.append(f"CRM: {url}")
+    event = Event()
+    event.add("uid", event_uid(planned.key))
+    event.add("dtstamp", stamp)
+    event.add("dtstart", planned.planned_date)
+    event.add("summary", f"Contact {contact_name} ({account_name})")
+    event.add("description", "\n".join(lines))
+    event.add("transp", "TRANSPARENT")
+    event.add("categories", ["crm-accounts"])
+    if url:
+        event.add("url", url)
+    return event
+
+
+def agenda_calendars(
+    result: MethodResult, generated_at: datetime, link: Link | None = None
+) -> dict[str, Calendar]:
+    """One calendar per member with scheduled contacts, by member id, events in date order.
+
+    ``generated_at`` (timezone-aware) is every event's ``DTSTAMP``.
+    """
+    by_member: dict[str, list[PlannedContact]] = {}
+    for planned in result.plan:
+        if planned.status is PlanStatus.SCHEDULED:
+            by_member.setdefault(planned.pair.member_id, []).append(planned)
+    positions = result.rating.position_of()
+    calendars: dict[str, Calendar] = {}
+    for member_id in sorted(by_member):
+        member = result.members.get(member_id)
+        calendar = Calendar()
+        calendar.add("prodid", f"-//crm-accounts//crm-accounts {__version__}//EN")
+        calendar.add("version", "2.0")
+        calendar.add("calscale", "GREGORIAN")
+        calendar.add("method", "PUBLISH")
+        name = member.name if member is not None else member_id
+        calendar.add("x-wr-calname", f"Key-account contacts: {name}")
+        planned_contacts = sorted(
+            by_member[member_id], key=lambda p: (p.planned_date, p.pair.account_id, p.key)
+        )
+        for planned in planned_contacts:
+            calendar.add_component(_event(result, planned, generated_at, positions, link))
+        calendars[member_id] = calendar
+    return calendars
+
+
+def write_agendas(
+    result: MethodResult, directory: Path, generated_at: datetime, link: Link | None = None
+) -> list[Path]:
+    """Write ``<member>.ics`` per member into ``directory`` (created); returns the paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for member_id, calendar in agenda_calendars(result, generated_at, link).items():
+        path = directory / agenda_file_name(member_id)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(calendar.to_ical())
+        os.replace(partial, path)
+        written.append(path)
+    return written
