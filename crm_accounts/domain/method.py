@@ -115,17 +115,10 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
     group_a = [c.account_id for c in segmentation.customers if c.segment is Segment.A]
     rated_ids = select_rated(rating_settings, group_a)
 
-    def metric(account_id: str, name: str) -> Decimal | None:
-        if name == "revenue":
-            return summary.revenue_of(account_id)
-        if name == "margin":
-            return summary.margin_of(account_id)
-        return summary.products_per_year(account_id)
-
     rating = rate_accounts(
         rated_ids,
         criteria,
-        metric,
+        summary.metric,
         lambda account_id: accounts[account_id].attributes,
         summary.revenue_of,
     )

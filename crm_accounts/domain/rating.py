@@ -17,6 +17,7 @@ from .settings import METRICS, Better, CriterionSettings, RatingSettings
 __all__ = [
     "Rated",
     "Rating",
+    "criterion_value",
     "default_criteria",
     "parse_number",
     "rank_values",
@@ -99,6 +100,29 @@ MetricLookup = Callable[[str, str], Decimal | None]
 """``metric(account_id, name)``: a computed metric value, ``None`` when it does not exist."""
 
 
+def criterion_value(
+    criterion: CriterionSettings,
+    account_id: str,
+    metric: MetricLookup,
+    attributes: Callable[[str], Mapping[str, str]],
+) -> tuple[Decimal | None, str | None]:
+    """The value an account is ranked on for ``criterion``, and a warning when it is unusable.
+
+    A source that is a metric name always means the metric; otherwise the account attribute of
+    that name is read, and a non-numeric cell is missing (``None``) with a warning.
+    """
+    if criterion.source in METRICS:
+        return metric(account_id, criterion.source), None
+    raw = attributes(account_id).get(criterion.source, "")
+    value = parse_number(raw) if raw.strip() else None
+    if raw.strip() and value is None:
+        return None, (
+            f"account {account_id}: attribute {criterion.source!r} value {raw!r} "
+            f"is not a number; criterion {criterion.key!r} treats it as missing"
+        )
+    return value, None
+
+
 def rate_accounts(
     account_ids: Sequence[str],
     criteria: Sequence[CriterionSettings],
@@ -106,26 +130,16 @@ def rate_accounts(
     attributes: Callable[[str], Mapping[str, str]],
     revenue: Callable[[str], Decimal],
 ) -> Rating:
-    """Rank ``account_ids`` on each criterion and order them by points.
-
-    A criterion whose source is a metric name always means the metric; otherwise the account
-    attribute of that name is read, and a non-numeric cell is missing and warned about.
-    """
+    """Rank ``account_ids`` on each criterion (values from :func:`criterion_value`) and order
+    them by points."""
     warnings: list[str] = []
     ranks_by_key: dict[str, list[Decimal]] = {}
     for criterion in criteria:
         values: list[Decimal | None] = []
         for account_id in account_ids:
-            if criterion.source in METRICS:
-                values.append(metric(account_id, criterion.source))
-                continue
-            raw = attributes(account_id).get(criterion.source, "")
-            value = parse_number(raw) if raw.strip() else None
-            if raw.strip() and value is None:
-                warnings.append(
-                    f"account {account_id}: attribute {criterion.source!r} value {raw!r} "
-                    f"is not a number; criterion {criterion.key!r} treats it as missing"
-                )
+            value, warning = criterion_value(criterion, account_id, metric, attributes)
+            if warning is not None:
+                warnings.append(warning)
             values.append(value)
         ranks_by_key[criterion.key] = rank_values(values, criterion.better)
     rows = []

@@ -64,6 +64,14 @@ class RevenueSummary:
         with localcontext(prec=EXACT):
             return Decimal(self.products.get(account_id, 0) * 12) / self.period.months
 
+    def metric(self, account_id: str, name: str) -> Decimal | None:
+        """A rating metric by name: ``revenue``, ``margin`` or ``products_per_year``."""
+        if name == "revenue":
+            return self.revenue_of(account_id)
+        if name == "margin":
+            return self.margin_of(account_id)
+        return self.products_per_year(account_id)
+
 
 def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSummary:
     """Sum amounts and margins and count distinct products per account within ``period``.

@@ -12,6 +12,8 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from html import escape
+from typing import Any
 
 import matplotlib
 from matplotlib.backends.backend_svg import FigureCanvasSVG
@@ -33,15 +35,17 @@ MAX_MEMBERS = 30
 _PROLOG = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 _ID = re.compile(r'\bid="([^"]+)"')
 _SIZE = re.compile(r'<svg([^>]*?) width="[^"]+" height="[^"]+"')
-_RC = {"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 10.0}
+_RC: dict[str, Any] = {"svg.fonttype": "none", "font.family": "sans-serif", "font.size": 10.0}
 _METADATA: dict[str, str | None] = {"Date": None, "Creator": None, "Format": None, "Type": None}
 
 
-def _svg(figure: Figure, prefix: str) -> str:
+def _svg(figure: Figure, prefix: str, title: str) -> str:
     """The figure as an ``<svg>`` element: no XML prolog, ids prefixed, width fitting its box."""
     FigureCanvasSVG(figure)
     buffer = io.StringIO()
-    with matplotlib.rc_context({**_RC, "svg.hashsalt": prefix}):
+    # matplotlib types rc keys as a Literal of every setting; these are plain strings here.
+    params: Any = {**_RC, "svg.hashsalt": prefix}
+    with matplotlib.rc_context(params):
         figure.savefig(buffer, format="svg", metadata=_METADATA)
     text = _PROLOG.sub("", buffer.getvalue(), count=1)
     ids = set(_ID.findall(text))
@@ -53,12 +57,7 @@ def _svg(figure: Figure, prefix: str) -> str:
     text = re.sub(r'(\bid="|href="#|url\(#)([^")]+)', rename, text)
     return _SIZE.sub(
         rf'<svg\1 width="100%" role="img" aria-labelledby="{prefix}-title"', text, count=1
-    ).replace(">", f'><title id="{prefix}-title">{_title(figure)}</title>', 1)
-
-
-def _title(figure: Figure) -> str:
-    label = figure.get_label() or "chart"
-    return label.replace("&", "&amp;").replace("<", "&lt;")
+    ).replace(">", f'><title id="{prefix}-title">{escape(title)}</title>', 1)
 
 
 def _sampled(count: int) -> list[int]:
@@ -80,7 +79,6 @@ def pareto_svg(segmentation: Segmentation, customers_share_for_80: Decimal | Non
     customers = segmentation.customers
     count = len(customers)
     figure = Figure(figsize=(9.0, 4.2), layout="constrained")
-    figure.set_label("Pareto chart: cumulative revenue share of customers ranked by revenue")
     axes = figure.add_subplot()
     axes.set_xlim(0, 1)
     axes.set_ylim(0, 1.02)
@@ -112,7 +110,7 @@ def pareto_svg(segmentation: Segmentation, customers_share_for_80: Decimal | Non
             textcoords="offset points", color="#c00000",
         )  # fmt: skip
     axes.legend(loc="lower right", frameon=True, fontsize=9)
-    return _svg(figure, "pareto")
+    return _svg(figure, "pareto", "Pareto chart: cumulative revenue share, customers by revenue")
 
 
 def weekly_load_svg(
@@ -127,7 +125,6 @@ def weekly_load_svg(
     names = sorted(load, key=lambda name: (-sum(load[name]), name))[:MAX_MEMBERS]
     height = 1.2 + 0.32 * max(len(names), 1)
     figure = Figure(figsize=(9.0, height), layout="constrained")
-    figure.set_label("Planned contacts per member per week, as a share of weekly capacity")
     axes = figure.add_subplot()
     shares = [
         [load[name][week] / capacity[name] if capacity[name] else 1.0 for week in range(len(weeks))]
@@ -150,4 +147,4 @@ def weekly_load_svg(
     colourbar = figure.colorbar(image, ax=axes, fraction=0.03, pad=0.01)
     colourbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     colourbar.set_label("share of capacity", fontsize=8)
-    return _svg(figure, "load")
+    return _svg(figure, "load", "Planned contacts per member and week, share of weekly capacity")

@@ -368,14 +368,17 @@ def _plan(result: MethodResult, capacity_of: Callable[[str], int], link: Link | 
             '<p class="note">Nothing to plan: every pair of the contact plan is up to date.</p>'
             "</section>"
         )
-    week_of = {p.planned_date: (p.planned_date - result.as_of).days // 7 for p in scheduled}
-    weeks = max(week_of.values(), default=-1) + 1
+    # The plan's 7-day windows start on as_of; a scheduled contact always has its date.
+    week_of = [
+        (p.pair.member_id, (p.planned_date - result.as_of).days // 7)
+        for p in scheduled
+        if p.planned_date is not None
+    ]
+    weeks = max((week for _, week in week_of), default=-1) + 1
     labels = [f"{result.as_of + timedelta(days=7 * w):%d %b}" for w in range(weeks)]
     load: dict[str, list[int]] = {}
-    for planned in scheduled:
-        assert planned.planned_date is not None  # scheduled contacts have a date
-        counts = load.setdefault(planned.pair.member_id, [0] * weeks)
-        counts[week_of[planned.planned_date]] += 1
+    for member_id, week in week_of:
+        load.setdefault(member_id, [0] * weeks)[week] += 1
     missed = Counter(p.pair.member_id for p in unscheduled)
     members = sorted(set(load) | set(missed), key=lambda m: (_member_name(result, m), m))
     rows = [
