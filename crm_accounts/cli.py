@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -84,6 +85,22 @@ def _check_export(path: Path | None, option: str = "--export") -> None:
     """Refuse an output folder that cannot be a folder before anything is computed."""
     if path is not None and path.exists() and not path.is_dir():
         raise UsageError(f"option {option}: {str(path)!r} exists and is not a folder")
+
+
+def _prepare_folder(path: Path | None, option: str) -> None:
+    """Create a report folder before anything is read or written, so a folder that cannot be
+    written stops the run with exit code 2 instead of failing after a sync."""
+    if path is None:
+        return
+    _check_export(path, option)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"option {option}: folder {str(path)!r} cannot be created: {exc.strerror or exc}"
+        ) from None
+    if not os.access(path, os.W_OK):
+        raise UsageError(f"option {option}: folder {str(path)!r} is not writable")
 
 
 def _write_reports(
@@ -194,7 +211,7 @@ def plan(
     configure_logging(log_format, sys.stderr)
     settings = _load(config, source)
     _check_export(export)
-    _check_export(report, "--report")
+    _prepare_folder(report, "--report")
     day = _parse_as_of(as_of)
     connector = open_connector(settings, source_dir=source)
     with _steps(_console(stderr=True)) as step:
@@ -259,7 +276,7 @@ def sync(
     configure_logging(log_format, sys.stderr)
     settings = _load(config, source)
     _check_export(export)
-    _check_export(report, "--report")
+    _prepare_folder(report, "--report")
     day = _parse_as_of(as_of)
     path = run_log or settings.run_log_path(source)
     connector = open_connector(settings, source_dir=source)
@@ -318,7 +335,7 @@ def report_command(
     """
     configure_logging(log_format, sys.stderr)
     settings = _load(config, source)
-    _check_export(out, "--out")
+    _prepare_folder(out, "--out")
     day = _parse_as_of(as_of)
     connector = open_connector(settings, source_dir=source)
     with _steps(_console(stderr=True)) as step:

@@ -157,3 +157,20 @@ def test_report_after_a_sync_lists_the_account_that_moved_since(cli: Cli, tmp_pa
     movements = page[page.index('id="movements"') :]
     assert escape(small["name"]) in movements
     assert "No movements" not in movements
+
+
+def test_sync_with_a_report_folder_that_cannot_be_made_writes_nothing(
+    cli: Cli, tmp_path: Path
+) -> None:
+    folder = generate_demo(tmp_path / "demo", as_of=date.fromisoformat(AS_OF))
+    before = (folder.source_dir / "accounts.csv").read_bytes()
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder")
+
+    run = cli("sync", "--config", folder.config_path, "--as-of", AS_OF, "--report", blocker / "r")
+
+    assert run.returncode == 2
+    assert "option --report: folder" in run.stderr
+    assert str(blocker / "r") in run.stderr
+    assert (folder.source_dir / "accounts.csv").read_bytes() == before
+    assert not (folder.source_dir / "tasks.csv").exists()
