@@ -26,6 +26,7 @@ __all__ = [
     "parse_stage",
 ]
 
+_SIGNS = ("-", "+")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
 _DATES: dict[str, date] = {}
@@ -56,6 +57,10 @@ def parse_date(text: str) -> date:
 
 def parse_decimal(text: str) -> Decimal:
     """A finite decimal with a decimal point: ``1234.50``, ``-10``; no exponent, no comma."""
+    # parse_plain_decimal's fast path, inlined: two cells of every revenue line come here.
+    digits = (text[1:] if text.startswith(_SIGNS) else text).replace(".", "", 1)
+    if digits.isdigit() and digits.isascii() and len(digits) <= MAX_DIGITS:
+        return Decimal(text)
     value = parse_plain_decimal(text)
     if value is None:
         raise CellError(

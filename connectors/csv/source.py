@@ -9,11 +9,18 @@ The target fields the product writes back live in accounts.csv columns (``fields
 :class:`~crm_accounts.ports.TargetField` to its column, ``kam_<field>`` by default): they are read
 as :attr:`AccountRecord.targets`, not as attributes. The product's tasks live in ``tasks.csv``
 (see :mod:`.tasks`).
+
+A million accounts make tens of millions of rows, so each file's loop has a fast path: a row
+whose cells are all plainly valid (ids known, roles and flags already seen, dates cached) is
+turned into its record with a few dict lookups. Any other row goes through the checking code,
+which records every problem it has; the fast path never decides that a row is bad. Ids that
+other rows refer to are replaced by the string read from accounts.csv or members.csv, so millions
+of records share a few strings instead of holding equal copies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from datetime import date
 from itertools import chain
 from pathlib import Path
@@ -27,6 +34,7 @@ from crm_accounts.domain.model import (
     Activity,
     Contact,
     DmuRole,
+    IntegrationStage,
     Member,
     PsuRole,
     RevenueLine,
@@ -37,6 +45,7 @@ from crm_accounts.errors import ConfigError, InputDataError
 from crm_accounts.ports import AccountRecord, TaskRecord
 
 from .cells import (
+    _DATES,
     CellError,
     parse_bool,
     parse_capacity,
@@ -57,6 +66,14 @@ _COMPLETED = frozenset({"completed", ""})
 T = TypeVar("T")
 _NO_DMU: frozenset[DmuRole] = frozenset()
 _NO_PSU: frozenset[PsuRole] = frozenset()
+_CACHE_LIMIT = 10_000
+#: ``_cached`` results for an absent column.
+_NONE = (True, None)
+#: Boolean cells as they are usually written, parsed already (others go through parse_bool).
+_FLAGS = {"true": True, "false": False, "": False, "1": True, "0": False, "yes": True, "no": False}
+#: ``RevenueLine``/``Activity`` without the Python-level ``__new__`` of a NamedTuple: millions
+#: of rows are built with all fields given, so the defaults are not needed.
+_new = tuple.__new__
 
 
 class CsvSource:
@@ -82,8 +99,11 @@ class CsvSource:
                 self.problems.add(str(folder), 0, "the source folder does not exist")
         except OSError as exc:
             self.problems.add(str(folder), 0, f"cannot open the folder: {exc.strerror or exc}")
-        self._account_ids: set[str] | None = None
-        self._member_ids: set[str] | None = None
+        # Ids as read from accounts.csv and members.csv, each mapped to itself: rows of the
+        # other files that refer to them share these strings instead of keeping millions of
+        # equal copies.
+        self._account_ids: dict[str, str] | None = None
+        self._member_ids: dict[str, str] | None = None
         self._attribute_names: frozenset[str] = frozenset()
 
     def _file(self, name: str, *required: str) -> CsvFile:
@@ -102,32 +122,52 @@ class CsvSource:
     def accounts(self) -> Iterator[AccountRecord]:
         file = self._file("accounts.csv", "id", "name")
         seen: dict[str, int] = {}
-        self._account_ids = set()
+        self._account_ids = {}
         if not self._required(file):
             return
         target_columns = set(self.fields.values())
         attributes: list[tuple[str, int]] | None = None
         targets: list[tuple[str, int]] = []
+        known = self._account_ids
+        stages: dict[str, IntegrationStage | None] = {"": None}
+        i_id = i_name = 0
+        i_stage: int | None = None
         for line, row in file.rows():
-            # An account refused for a bad cell is still in the file: rows that refer to it
-            # elsewhere are not "unknown" (one problem, reported once).
-            if row[file.columns["id"]]:
-                self._account_ids.add(row[file.columns["id"]])
             if attributes is None:  # the header is known once the first row is read
+                columns = file.columns
                 attributes = [
                     (name, index)
                     for index, name in enumerate(file.header)
                     if name not in ACCOUNT_COLUMNS and name not in target_columns
                 ]
                 targets = [
-                    (target, file.columns[column])
+                    (target, columns[column])
                     for target, column in self.fields.items()
-                    if column in file.columns
+                    if column in columns
                 ]
                 self._attribute_names = frozenset(name for name, _ in attributes)
-            account = self._account(file, line, row, seen, attributes)
-            if account is None:
-                continue
+                i_id, i_name = columns["id"], columns["name"]
+                i_stage = columns.get("integration_stage")
+            account_id, name = row[i_id], row[i_name]
+            # An account refused for a bad cell is still in the file: rows that refer to it
+            # elsewhere are not "unknown" (one problem, reported once).
+            if account_id:
+                known[account_id] = account_id
+            stage_ok, stage = (
+                _cached(stages, row[i_stage], parse_stage, None) if i_stage is not None else _NONE
+            )
+            if stage_ok and account_id not in seen and account_id.strip() and name.strip():
+                # Fast path: the checks of _account, passed (its problems need a bad cell).
+                seen[account_id] = line
+                account = Account(
+                    account_id, name, stage,
+                    {key: row[index] for key, index in attributes if row[index]},
+                )  # fmt: skip
+            else:
+                checked = self._account(file, line, row, seen, attributes)
+                if checked is None:
+                    continue
+                account = checked
             values = {target: row[index] for target, index in targets if row[index]}
             yield AccountRecord(account, values) if values else AccountRecord(account)
 
@@ -162,7 +202,7 @@ class CsvSource:
                 pass
         return self._attribute_names
 
-    def _known_accounts(self) -> set[str]:
+    def _known_accounts(self) -> dict[str, str]:
         if self._account_ids is None:
             for _ in self.accounts():
                 pass
@@ -184,25 +224,28 @@ class CsvSource:
         columns = file.columns
         i_account, i_date, i_amount = columns["account_id"], columns["date"], columns["amount"]
         i_margin, i_product = columns.get("margin"), columns.get("product")
+        dates = _DATES
         for line, row in chain((first,), rows):
             # Fast path for the millions of valid rows; a bad row is re-read by the checker,
             # which records every problem it has.
             try:
-                account_id = row[i_account]
-                if account_id not in known:
+                account_id = known.get(row[i_account])
+                if account_id is None:
                     raise CellError
                 raw_margin = row[i_margin] if i_margin is not None else ""
                 margin = parse_decimal(raw_margin) if raw_margin.strip() else None
                 product = row[i_product] if i_product is not None else ""
-                yield RevenueLine(
-                    account_id, parse_date(row[i_date]), parse_decimal(row[i_amount]), margin,
-                    product or None,
-                )  # fmt: skip
+                raw_date = row[i_date]
+                day = dates.get(raw_date) or parse_date(raw_date)
+                yield _new(
+                    RevenueLine,
+                    (account_id, day, parse_decimal(row[i_amount]), margin, product or None),
+                )
             except CellError:
                 self._check_revenue_row(file, line, row, known)
 
     @staticmethod
-    def _check_revenue_row(file: CsvFile, line: int, row: list[str], known: set[str]) -> None:
+    def _check_revenue_row(file: CsvFile, line: int, row: list[str], known: Container[str]) -> None:
         _known(file, line, "account_id", row[file.columns["account_id"]], known, "account")
         _required_cell(file, line, row, "date", parse_date)
         _required_cell(file, line, row, "amount", parse_decimal)
@@ -220,18 +263,58 @@ class CsvSource:
     def _contacts(self, file: CsvFile) -> Iterator[Contact]:
         known = self._known_accounts()
         seen: dict[str, int] = {}
-        for line, row in file.rows():
-            columns = file.columns
-            contact_id, account_id = row[columns["id"]], row[columns["account_id"]]
-            name = row[columns["name"]]
+        rows = file.rows()
+        first = next(rows, None)
+        if first is None:
+            return
+        columns = file.columns
+        i_id, i_account, i_name = columns["id"], columns["account_id"], columns["name"]
+        i_roles, i_flag = columns.get("dmu_roles"), columns.get("gatekeeper")
+        i_email, i_title = columns.get("email"), columns.get("title")
+        roles_cache: dict[str, frozenset[DmuRole]] = {}
+        flags = dict(_FLAGS)
+        for line, row in chain((first,), rows):
+            contact_id, account_id, name = row[i_id], row[i_account], row[i_name]
+            roles: frozenset[DmuRole] | None = _NO_DMU
+            if i_roles is not None:
+                raw = row[i_roles]
+                roles = roles_cache.get(raw)
+                if roles is None:
+                    roles = _lookup(roles_cache, raw, parse_dmu_roles)
+            flag: bool | None = False
+            if i_flag is not None:
+                raw = row[i_flag]
+                flag = flags.get(raw)
+                if flag is None:
+                    flag = _lookup(flags, raw, parse_bool)
+            shared = known.get(account_id)
+            if (
+                roles is not None
+                and flag is not None
+                and shared is not None
+                and contact_id not in seen
+                and contact_id.strip()
+                and name.strip()
+                and account_id.strip()
+            ):
+                # Fast path: every check below passes; its problems need a bad cell.
+                seen[contact_id] = line
+                yield Contact(
+                    contact_id, shared, name, roles, flag,
+                    (row[i_email] or None) if i_email is not None else None,
+                    (row[i_title] or None) if i_title is not None else None,
+                )  # fmt: skip
+                continue
             ok = _present(file, line, "id", contact_id) & _present(file, line, "name", name)
             ok &= _known(file, line, "account_id", account_id, known, "account")
             ok &= _first_time(file, line, "contact", contact_id, seen)
-            roles, roles_ok = _parsed(file, line, row, "dmu_roles", parse_dmu_roles, _NO_DMU)
+            checked_roles, roles_ok = _parsed(
+                file, line, row, "dmu_roles", parse_dmu_roles, _NO_DMU
+            )
             gatekeeper, flag_ok = _parsed(file, line, row, "gatekeeper", parse_bool, False)
             if ok and roles_ok and flag_ok:
                 yield Contact(
-                    contact_id, account_id, name, roles, gatekeeper,
+                    contact_id, account_id, name, checked_roles, gatekeeper,
                     _text(row, columns, "email"), _text(row, columns, "title"),
                 )  # fmt: skip
 
@@ -239,14 +322,14 @@ class CsvSource:
         file = self._file("members.csv", "id", "name")
         if not file.exists():
             return
-        self._member_ids = set()
+        self._member_ids = {}
         seen: dict[str, int] = {}
         for line, row in file.rows():
             columns = file.columns
             member_id, name = row[columns["id"]], row[columns["name"]]
             ok = _present(file, line, "id", member_id) & _present(file, line, "name", name)
             ok &= _first_time(file, line, "member", member_id, seen)
-            self._member_ids.add(member_id)
+            self._member_ids[member_id] = member_id
             capacity, capacity_ok = _parsed(
                 file, line, row, "capacity_per_week", parse_capacity, None
             )
@@ -266,18 +349,52 @@ class CsvSource:
                 pass
         members = self._member_ids
         merged: dict[tuple[str, str], TeamMember] = {}
-        for line, row in file.rows():
-            columns = file.columns
-            account_id, member_id = row[columns["account_id"]], row[columns["member_id"]]
-            ok = _known(file, line, "account_id", account_id, known, "account")
-            if members is not None:
-                ok &= _known(file, line, "member_id", member_id, members, "member")
+        rows = file.rows()
+        first = next(rows, None)
+        if first is None:
+            return
+        columns = file.columns
+        i_account, i_member, i_roles = (
+            columns["account_id"], columns["member_id"], columns["psu_roles"]
+        )  # fmt: skip
+        i_pioneer = columns.get("pioneer")
+        roles_cache: dict[str, frozenset[PsuRole]] = {}
+        flags = dict(_FLAGS)
+        for line, row in chain((first,), rows):
+            account_id, member_id = row[i_account], row[i_member]
+            raw = row[i_roles]
+            fast_roles = roles_cache.get(raw)
+            if fast_roles is None:
+                fast_roles = _lookup(roles_cache, raw, parse_psu_roles)
+            flag: bool | None = False
+            if i_pioneer is not None:
+                raw = row[i_pioneer]
+                flag = flags.get(raw)
+                if flag is None:
+                    flag = _lookup(flags, raw, parse_bool)
+            if (
+                fast_roles is not None
+                and flag is not None
+                and account_id in known
+                and (members is None or member_id in members)
+                and account_id.strip()
+                and member_id.strip()
+            ):
+                # Fast path: every check below passes; its problems need a bad cell.
+                roles, pioneer = fast_roles, flag
             else:
-                ok &= _present(file, line, "member_id", member_id)
-            roles, roles_ok = _parsed(file, line, row, "psu_roles", parse_psu_roles, _NO_PSU)
-            pioneer, pioneer_ok = _parsed(file, line, row, "pioneer", parse_bool, False)
-            if not (ok and roles_ok and pioneer_ok):
-                continue
+                ok = _known(file, line, "account_id", account_id, known, "account")
+                if members is not None:
+                    ok &= _known(file, line, "member_id", member_id, members, "member")
+                else:
+                    ok &= _present(file, line, "member_id", member_id)
+                roles, roles_ok = _parsed(file, line, row, "psu_roles", parse_psu_roles, _NO_PSU)
+                pioneer, pioneer_ok = _parsed(file, line, row, "pioneer", parse_bool, False)
+                if not (ok and roles_ok and pioneer_ok):
+                    continue
+            account_id = known.get(account_id, account_id)
+            if members is not None:
+                member_id = members.get(member_id, member_id)
             earlier = merged.get((account_id, member_id))
             if earlier is not None:  # the same person listed twice: one place, roles combined
                 roles = earlier.psu_roles | roles
@@ -301,16 +418,29 @@ class CsvSource:
         i_account, i_date = columns["account_id"], columns["date"]
         i_contact, i_member = columns["contact_id"], columns["member_id"]
         i_status = columns.get("status")
+        dates = _DATES
+        statuses: dict[str, bool] = {}
+        # Member ids as read from members.csv: the last contact per (member, contact) pair is
+        # kept for millions of pairs, and a few thousand members then share their id strings.
+        members: Mapping[str, str] = self._member_ids or {}
         for line, row in chain((first,), rows):
             account_id, contact_id, member_id = row[i_account], row[i_contact], row[i_member]
             try:
                 if account_id not in known or not contact_id.strip() or not member_id.strip():
                     raise CellError
-                status = row[i_status].strip().lower() if i_status is not None else ""
-                yield Activity(
-                    member_id, contact_id, parse_date(row[i_date]), status in _COMPLETED,
-                    account_id,
-                )  # fmt: skip
+                member_id = members.get(member_id, member_id)
+                raw_date = row[i_date]
+                day = dates.get(raw_date) or parse_date(raw_date)
+                if i_status is None:
+                    completed = True
+                else:
+                    raw_status = row[i_status]
+                    completed = statuses.get(raw_status)  # type: ignore[assignment]
+                    if completed is None:
+                        completed = raw_status.strip().lower() in _COMPLETED
+                        if len(statuses) < _CACHE_LIMIT:
+                            statuses[raw_status] = completed
+                yield _new(Activity, (member_id, contact_id, day, completed, account_id))
             except CellError:
                 _known(file, line, "account_id", account_id, known, "account")
                 _present(file, line, "contact_id", contact_id)
@@ -338,6 +468,34 @@ def _target_columns(fields: Mapping[str, str] | None) -> dict[str, str]:
         raise ConfigError(f"csv.fields: {reason}") from None
 
 
+def _lookup(cache: dict[str, T], raw: str, parse: Callable[[str], T]) -> T | None:
+    """``raw`` parsed (and kept in ``cache``), or ``None`` when it is bad (the slow path then
+    reports it)."""
+    try:
+        value = parse(raw)
+    except CellError:
+        return None
+    if len(cache) < _CACHE_LIMIT:
+        cache[raw] = value
+    return value
+
+
+def _cached(cache: dict[str, T], raw: str, parse: Callable[[str], T], default: T) -> tuple[bool, T]:
+    """``(True, value)`` for a valid cell, parsed once per distinct text; ``(False, default)``
+    for a bad one (the slow path then reports it)."""
+    try:
+        return True, cache[raw]
+    except KeyError:
+        pass
+    try:
+        value = parse(raw)
+    except CellError:
+        return False, default
+    if len(cache) < _CACHE_LIMIT:
+        cache[raw] = value
+    return True, value
+
+
 def _present(file: CsvFile, line: int, column: str, value: str) -> bool:
     if value.strip():
         return True
@@ -355,7 +513,9 @@ def _first_time(file: CsvFile, line: int, what: str, value: str, seen: dict[str,
     return True
 
 
-def _known(file: CsvFile, line: int, column: str, value: str, known: set[str], what: str) -> bool:
+def _known(
+    file: CsvFile, line: int, column: str, value: str, known: Container[str], what: str
+) -> bool:
     if not _present(file, line, column, value):
         return False
     if value in known:

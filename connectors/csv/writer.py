@@ -21,7 +21,7 @@ anything is written; a file that cannot be written raises
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Generator, Iterator, Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import TextIO
@@ -237,7 +237,7 @@ def _field_refusal(update: FieldUpdate) -> str | None:
     return None
 
 
-def _draft_refusal(draft: TaskDraft, known: set[str]) -> str | None:
+def _draft_refusal(draft: TaskDraft, known: Container[str]) -> str | None:
     if draft.account_id not in known:
         return _UNKNOWN_ACCOUNT
     if not is_ours(draft.key):

@@ -120,71 +120,124 @@ class ContactMatrix:
     gaps: tuple[Gap, ...]
 
 
-def _pair_status(
-    last_contact: date | None, every_days: int, as_of: date, settings: PlanSettings
-) -> tuple[date, PairStatus, int]:
-    if last_contact is None:
-        return as_of, PairStatus.NEVER, settings.lookback_days
-    due_date = last_contact + timedelta(days=every_days)
-    if due_date < as_of:
-        status = PairStatus.OVERDUE
-    elif due_date < as_of + timedelta(days=settings.horizon_days):
-        status = PairStatus.DUE
-    else:
-        status = PairStatus.OK
-    return due_date, status, (as_of - due_date).days
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """One segment's rules, arranged for the per-account loop (built once per run)."""
+
+    rules: tuple[PlanRule, ...]
+    dmu_roles: tuple[DmuRole, ...]  # distinct, in rule order: the DMU_ROLE_MISSING gaps
+    psu_roles: tuple[PsuRole, ...]  # distinct, in rule order: the PSU_ROLE_MISSING gaps
+
+    @classmethod
+    def of(cls, rules: Sequence[PlanRule]) -> _Template:
+        return cls(
+            tuple(rules),
+            tuple(dict.fromkeys(rule.dmu for rule in rules)),
+            tuple(dict.fromkeys(rule.psu for rule in rules)),
+        )
+
+
+class _Clock:
+    """A pair's due date, status and days overdue on one as-of date.
+
+    Never contacted: due on ``as_of``, overdue by the whole lookback. Otherwise due a cadence after
+    the last contact: overdue before ``as_of``, due within the horizon, else ok. The timedelta of
+    each cadence is made once, not once per pair.
+    """
+
+    def __init__(self, as_of: date, settings: PlanSettings) -> None:
+        self.as_of = as_of
+        self.horizon_end = as_of + timedelta(days=settings.horizon_days)
+        self.never = (as_of, PairStatus.NEVER, settings.lookback_days)
+        self.cadences: dict[int, timedelta] = {}
+
+    def status(self, last_contact: date | None, every_days: int) -> tuple[date, PairStatus, int]:
+        if last_contact is None:
+            return self.never
+        cadence = self.cadences.get(every_days)
+        if cadence is None:
+            cadence = self.cadences[every_days] = timedelta(days=every_days)
+        due_date = last_contact + cadence
+        if due_date < self.as_of:
+            status = PairStatus.OVERDUE
+        elif due_date < self.horizon_end:
+            status = PairStatus.DUE
+        else:
+            status = PairStatus.OK
+        return due_date, status, (self.as_of - due_date).days
 
 
 def _account_matrix(
     account_id: str,
     segment: Segment,
-    rules: Sequence[PlanRule],
+    template: _Template,
     contacts: Sequence[Contact],
     team: Sequence[TeamMember],
     history: ContactHistory,
-    as_of: date,
-    settings: PlanSettings,
-) -> tuple[list[Pair], list[Gap]]:
-    gaps: list[Gap] = []
-    dmu_held = {role for contact in contacts for role in contact.dmu_roles}
-    psu_held = {role for member in team for role in member.psu_roles}
-    for dmu in dict.fromkeys(rule.dmu for rule in rules if rule.dmu not in dmu_held):
-        gaps.append(Gap(account_id, GapCode.DMU_ROLE_MISSING, dmu_role=dmu))
-    for psu in dict.fromkeys(rule.psu for rule in rules if rule.psu not in psu_held):
-        gaps.append(Gap(account_id, GapCode.PSU_ROLE_MISSING, psu_role=psu))
+    clock: _Clock,
+    pairs: list[Pair],
+    gaps: list[Gap],
+) -> None:
+    """Append the account's pairs and gaps to ``pairs`` and ``gaps``.
+
+    Runs once per account (a million times at scale): contacts and members are indexed by role
+    once, so the rules meet only the people holding their roles, never every (member, contact).
+    """
+    by_dmu: dict[DmuRole, list[str]] = {}
+    for contact in contacts:
+        for dmu in contact.dmu_roles:
+            by_dmu.setdefault(dmu, []).append(contact.id)
+    by_psu: dict[PsuRole, list[str]] = {}
+    for member in team:
+        for psu in member.psu_roles:
+            by_psu.setdefault(psu, []).append(member.member_id)
+    for dmu in template.dmu_roles:
+        if dmu not in by_dmu:
+            gaps.append(Gap(account_id, GapCode.DMU_ROLE_MISSING, dmu))
+    for psu in template.psu_roles:
+        if psu not in by_psu:
+            gaps.append(Gap(account_id, GapCode.PSU_ROLE_MISSING, None, psu))
 
     wanted: dict[tuple[str, str], list[PlanRule]] = {}
-    for rule in rules:
-        for member in team:
-            if rule.psu not in member.psu_roles:
-                continue
-            for contact in contacts:
-                if rule.dmu in contact.dmu_roles:
-                    wanted.setdefault((member.member_id, contact.id), []).append(rule)
-    pairs: list[Pair] = []
-    for (member_id, contact_id), pair_rules in sorted(wanted.items()):
+    for rule in template.rules:
+        member_ids = by_psu.get(rule.psu)
+        contact_ids = by_dmu.get(rule.dmu)
+        if member_ids is None or contact_ids is None:
+            continue
+        for member_id in member_ids:
+            for contact_id in contact_ids:
+                key = (member_id, contact_id)
+                found = wanted.get(key)
+                if found is None:
+                    wanted[key] = [rule]
+                else:
+                    found.append(rule)
+    last = history.last
+    for key in sorted(wanted):
+        pair_rules = wanted[key]
+        member_id, contact_id = key
         every_days = min(rule.every_days for rule in pair_rules)
-        last_contact = history.last.get((member_id, contact_id))
-        due_date, status, days_overdue = _pair_status(last_contact, every_days, as_of, settings)
-        pair = Pair(
-            account_id, member_id, contact_id, every_days, tuple(pair_rules),
-            last_contact, due_date, status, days_overdue,
+        last_contact = last.get(key)
+        due_date, status, days_overdue = clock.status(last_contact, every_days)
+        pairs.append(
+            Pair(
+                account_id, member_id, contact_id, every_days, tuple(pair_rules),
+                last_contact, due_date, status, days_overdue,
+            )
         )  # fmt: skip
-        pairs.append(pair)
-        if status in (PairStatus.NEVER, PairStatus.OVERDUE):
+        if status is PairStatus.NEVER or status is PairStatus.OVERDUE:
             code = GapCode.CONTACT_NEVER if status is PairStatus.NEVER else GapCode.CONTACT_OVERDUE
             gaps.append(
-                Gap(account_id, code, member_id=member_id, contact_id=contact_id,
-                    last_contact=last_contact, due_date=due_date, days_overdue=days_overdue)
+                Gap(account_id, code, None, None, member_id, contact_id, last_contact, due_date,
+                    days_overdue)
             )  # fmt: skip
 
-    if segment in (Segment.A, Segment.B):
+    if segment is Segment.A or segment is Segment.B:
         contacted = [contact for contact in contacts if contact.id in history.contacted]
         if len(contacted) <= 1:
             gaps.append(Gap(account_id, GapCode.SINGLE_THREADED))
         if contacted and all(contact.gatekeeper for contact in contacted):
             gaps.append(Gap(account_id, GapCode.GATEKEEPER_ONLY))
-    return pairs, gaps
 
 
 def build_contact_matrix(
@@ -203,21 +256,24 @@ def build_contact_matrix(
     rules_by_segment: dict[Segment, list[PlanRule]] = {}
     for rule in settings.rules:
         rules_by_segment.setdefault(rule.segment, []).append(rule)
+    templates = {segment: _Template.of(rules_by_segment.get(segment, ())) for segment in Segment}
+    clock = _Clock(as_of, settings)
     pairs: list[Pair] = []
     gaps: list[Gap] = []
+    no_contacts: tuple[Contact, ...] = ()
+    no_team: tuple[TeamMember, ...] = ()
     for account_id, segment in segments_in_order:
         if segment is Segment.NONE:
             continue
-        account_pairs, account_gaps = _account_matrix(
+        _account_matrix(
             account_id,
             segment,
-            rules_by_segment.get(segment, ()),
-            contacts_by_account.get(account_id, ()),
-            team_by_account.get(account_id, ()),
+            templates[segment],
+            contacts_by_account.get(account_id, no_contacts),
+            team_by_account.get(account_id, no_team),
             history,
-            as_of,
-            settings,
+            clock,
+            pairs,
+            gaps,
         )
-        pairs.extend(account_pairs)
-        gaps.extend(account_gaps)
     return ContactMatrix(tuple(pairs), tuple(gaps))

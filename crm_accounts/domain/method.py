@@ -10,9 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import TypeVar
 
 from ..errors import ConfigError
+from .collector import collector_paused
 from .contact_plan import ContactHistory, ContactMatrix, build_contact_matrix, dmu_coverage
 from .model import Account, Contact, Member, Segment, TeamMember
 from .planning import PlannedContact, plan_contacts
@@ -31,6 +33,8 @@ from .settings import METRICS, MethodSettings
 __all__ = ["MethodInput", "MethodResult", "run_method"]
 
 _Row = TypeVar("_Row", Contact, TeamMember)
+_Keyed = TypeVar("_Keyed", Account, Contact)
+_ID = attrgetter("id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +83,25 @@ class MethodResult:
         return counts
 
 
+def _by_id(rows: Sequence[_Keyed]) -> dict[str, _Keyed]:
+    """``{row.id: row}``, the later row winning, built without a Python step per row."""
+    return dict(zip(map(_ID, rows), rows, strict=True))
+
+
+def _coverage(contacts: Sequence[Contact] | None, by_count: dict[int, Decimal]) -> Decimal:
+    """:func:`dmu_coverage`, with the division done once per number of roles held."""
+    if not contacts:
+        held = 0
+    elif len(contacts) == 1:
+        held = len(contacts[0].dmu_roles)
+    else:
+        held = len(frozenset().union(*(contact.dmu_roles for contact in contacts)))
+    value = by_count.get(held)
+    if value is None:
+        value = by_count[held] = dmu_coverage(contacts or ())
+    return value
+
+
 def _group_by_account(rows: Sequence[_Row]) -> dict[str, list[_Row]]:
     grouped: dict[str, list[_Row]] = {}
     for row in rows:
@@ -93,7 +116,12 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
         ConfigError: the rating names an account the data lacks, or a criterion source that is
             neither a metric nor an account attribute.
     """
-    accounts = {account.id: account for account in data.accounts}
+    with collector_paused():
+        return _run_method(data, settings, as_of)
+
+
+def _run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> MethodResult:
+    accounts = _by_id(data.accounts)
     summary = data.revenue
     segmentation = segment_accounts(accounts, summary, settings.segmentation)
     segments = segmentation.segments()
@@ -126,8 +154,9 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
     coverage: dict[str, Decimal] | None = None
     contacts_by_account = _group_by_account(data.contacts or ())
     if data.contacts is not None:
+        by_count: dict[int, Decimal] = {}
         coverage = {
-            account_id: dmu_coverage(contacts_by_account.get(account_id, ()))
+            account_id: _coverage(contacts_by_account.get(account_id), by_count)
             for account_id in accounts
         }
     matrix = ContactMatrix((), ())
@@ -167,7 +196,7 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
         revenue=summary,
         warnings=rating.warnings,
         has_contact_plan=data.contacts is not None and data.team is not None,
-        contacts={contact.id: contact for contact in data.contacts or ()},
+        contacts=_by_id(data.contacts or ()),
         members=data.members,
         team=team_by_account,
     )

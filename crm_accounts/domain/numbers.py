@@ -15,6 +15,7 @@ __all__ = ["MAX_DIGITS", "parse_plain_decimal"]
 #: of millions of such amounts, shares and averages stay exact; no real amount comes near it.
 MAX_DIGITS = 30
 
+_SIGNS = ("-", "+")
 _PLAIN_DECIMAL = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*", re.ASCII)
 
 
@@ -23,6 +24,11 @@ def parse_plain_decimal(text: str) -> Decimal | None:
 
     Numbers with more than :data:`MAX_DIGITS` digits are refused too.
     """
+    # Fast path for the common cell (``1234.50``, ``-80``): an optional sign, then digits with
+    # at most one decimal point; the same text the pattern below accepts, checked without it.
+    digits = (text[1:] if text.startswith(_SIGNS) else text).replace(".", "", 1)
+    if digits.isdigit() and digits.isascii():
+        return Decimal(text) if len(digits) <= MAX_DIGITS else None
     if _PLAIN_DECIMAL.fullmatch(text) is None:
         return None
     if sum(char.isdigit() for char in text) > MAX_DIGITS:

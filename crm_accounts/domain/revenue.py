@@ -95,6 +95,10 @@ def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSu
             if line_margin is not None:
                 margin[account_id] = margin.get(account_id, _ZERO) + line_margin
             if product:
-                product_sets.setdefault(account_id, set()).add(product)
+                held = product_sets.get(account_id)
+                if held is None:
+                    product_sets[account_id] = {product}
+                else:
+                    held.add(product)
     products = {account_id: len(values) for account_id, values in product_sets.items()}
     return RevenueSummary(period, revenue, margin, products, has_margins, has_products)

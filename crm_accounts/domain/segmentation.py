@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
+from itertools import repeat
 
 from .model import Segment
 from .revenue import EXACT, RevenueSummary
@@ -73,7 +74,8 @@ def segment_accounts(
 ) -> Segmentation:
     """Assign A, B, C (or ``none``) to every account, following the configured rule."""
     ids = list(account_ids)
-    revenue = {account_id: summary.revenue_of(account_id) for account_id in ids}
+    revenue_of = summary.revenue.get
+    revenue = {account_id: revenue_of(account_id, _ZERO) for account_id in ids}
     order = _revenue_order(revenue)
     no_revenue = tuple(sorted(account_id for account_id in ids if revenue[account_id] <= 0))
     a, b = settings.a, settings.b
@@ -129,25 +131,22 @@ def group_figures(segmentation: Segmentation, summary: RevenueSummary) -> dict[s
     """Figures per group key in :data:`GROUPS`; empty groups get zero counts and null averages."""
     members: dict[str, list[str]] = {group: [] for group in GROUPS}
     for customer in segmentation.customers:
-        members[customer.segment.value].append(customer.account_id)
+        members[customer.segment].append(customer.account_id)  # a StrEnum is its value as a key
         members["all"].append(customer.account_id)
     n_customers = len(segmentation.customers)
+    per_year_cache: dict[int, Decimal] = {}
     with localcontext(prec=EXACT):
-        total_margin = sum(
-            (summary.margin.get(account_id, _ZERO) for account_id in members["all"]), _ZERO
-        )
+        # map() over dict.get: the same sums in the same order, without a Python step per id
+        revenue_of, margin_of = summary.revenue.get, summary.margin.get
+        total_margin = sum(map(margin_of, members["all"], repeat(_ZERO)), _ZERO)
         result: dict[str, GroupFigures] = {}
         for group, ids in members.items():
             count = len(ids)
-            revenue = sum((summary.revenue_of(account_id) for account_id in ids), _ZERO)
-            margin = (
-                sum((summary.margin.get(account_id, _ZERO) for account_id in ids), _ZERO)
-                if summary.has_margins
-                else None
-            )
+            revenue = sum(map(revenue_of, ids, repeat(_ZERO)), _ZERO)
+            margin = sum(map(margin_of, ids, repeat(_ZERO)), _ZERO) if summary.has_margins else None
             products: Decimal | None = None
             if summary.has_products and count:
-                per_year = (summary.products_per_year(account_id) or _ZERO for account_id in ids)
+                per_year = (_per_year(summary, account_id, per_year_cache) for account_id in ids)
                 products = sum(per_year, _ZERO) / count
             result[group] = GroupFigures(
                 accounts=count,
@@ -160,6 +159,15 @@ def group_figures(segmentation: Segmentation, summary: RevenueSummary) -> dict[s
                 margin_share=_share(margin, total_margin) if margin is not None else None,
             )
     return result
+
+
+def _per_year(summary: RevenueSummary, account_id: str, cache: dict[int, Decimal]) -> Decimal:
+    """``summary.products_per_year(account_id)``, computed once per distinct product count."""
+    count = summary.products.get(account_id, 0)
+    value = cache.get(count)
+    if value is None:
+        value = cache[count] = summary.products_per_year(account_id) or _ZERO
+    return value
 
 
 @dataclass(frozen=True, slots=True)

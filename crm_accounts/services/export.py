@@ -11,10 +11,14 @@ import os
 from collections.abc import Iterator, Sequence
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from ..domain.contact_plan import GapCode
 from ..domain.method import MethodResult
+from ..domain.model import DmuRole, PsuRole, Segment
+from ..domain.planning import PlanStatus
 from ..domain.segmentation import GROUPS, GroupFigures
 from ..errors import UsageError
 
@@ -46,6 +50,12 @@ PLAN_COLUMNS = (
 )  # fmt: skip
 
 _CSV_SCALE = Decimal("1e-10")
+#: ``member.value`` of the enums in the tables, without the enum property lookup per cell.
+_VALUES: dict[StrEnum, str] = {
+    member: member.value
+    for kind in (Segment, GapCode, DmuRole, PsuRole, PlanStatus)
+    for member in kind
+}
 _JSON_SCALE = Decimal("1e-6")
 
 
@@ -70,18 +80,25 @@ def segment_rows(result: MethodResult) -> Iterator[list[str]]:
     """Customers in segmentation order, then accounts without revenue by id."""
     summary = result.revenue
     coverage = result.coverage
+    # Products per year and coverage take a handful of distinct values: format each once.
+    per_year: dict[int, str] = {}
+    ratios: dict[Decimal | None, str] = {}
 
     def tail(account_id: str) -> list[str]:
-        return [
-            _money(summary.margin_of(account_id)),
-            _ratio(summary.products_per_year(account_id)),
-            _ratio(coverage.get(account_id)) if coverage is not None else "",
-        ]
+        count = summary.products.get(account_id, 0)
+        products = per_year.get(count)
+        if products is None:
+            products = per_year[count] = _ratio(summary.products_per_year(account_id))
+        covered = ""
+        if coverage is not None:
+            value = coverage.get(account_id)
+            covered = ratios.get(value) or ratios.setdefault(value, _ratio(value))
+        return [_money(summary.margin_of(account_id)), products, covered]
 
     accounts = result.accounts
     for c in result.segmentation.customers:
         yield [
-            c.account_id, accounts[c.account_id].name, c.segment.value, _money(c.revenue),
+            c.account_id, accounts[c.account_id].name, _VALUES[c.segment], _money(c.revenue),
             _ratio(c.revenue_share), _ratio(c.cumulative_share), *tail(c.account_id),
         ]  # fmt: skip
     for account_id in result.segmentation.no_revenue:
@@ -111,8 +128,8 @@ def gap_rows(result: MethodResult) -> Iterator[list[str]]:
         yield [
             _text(value)
             for value in (
-                gap.account_id, gap.code.value, gap.dmu_role and gap.dmu_role.value,
-                gap.psu_role and gap.psu_role.value, gap.member_id, gap.contact_id,
+                gap.account_id, _VALUES[gap.code], gap.dmu_role and _VALUES[gap.dmu_role],
+                gap.psu_role and _VALUES[gap.psu_role], gap.member_id, gap.contact_id,
                 gap.last_contact, gap.due_date, gap.days_overdue,
             )
         ]  # fmt: skip
@@ -125,7 +142,7 @@ def plan_rows(result: MethodResult) -> Iterator[list[str]]:
         yield [
             _text(value)
             for value in (
-                pair.account_id, pair.member_id, pair.contact_id, planned.status.value,
+                pair.account_id, pair.member_id, pair.contact_id, _VALUES[planned.status],
                 planned.planned_date, pair.due_date, pair.days_overdue, planned.reason,
                 planned.key,
             )

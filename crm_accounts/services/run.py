@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..domain.collector import collector_paused
 from ..domain.contact_plan import summarize_activities
 from ..domain.method import MethodInput, MethodResult, run_method
 from ..domain.revenue import Period, summarize_revenue
@@ -45,6 +46,11 @@ def gather(
     Raises:
         InputDataError: the source holds invalid records (all of them are listed).
     """
+    with collector_paused():  # millions of long-lived records, no reference cycles
+        return _gather(source, settings, as_of, step)
+
+
+def _gather(source: Source, settings: MethodSettings, as_of: date, step: Step) -> Gathered:
     step("accounts")
     records = list(source.accounts())
     period = Period.ending(as_of, settings.months)
