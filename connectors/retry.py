@@ -5,12 +5,17 @@ attempt another attempt may cure; :class:`RetryPolicy` retries that one request 
 exponential backoff, honours the hint, bounds attempts and total time, logs before sleeping and
 sleeps through an injected function (tests pass a fake clock). Retrying one request, never a whole
 generator, follows dlt's and meltano's request helpers (docs/architecture.md).
+
+:func:`map_ordered` runs independent requests (batch writes of different records) on a few
+threads, ``[salesforce|hubspot] max_workers`` at most, and returns their results in input order,
+so outcomes are reported in the same order whatever order the server saw the requests in.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_random_exponential
@@ -18,10 +23,11 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_ran
 from crm_accounts.errors import RetriableError
 from crm_accounts.logs import log_event
 
-__all__ = ["OutcomeUnknownError", "RetryPolicy", "TransientError"]
+__all__ = ["OutcomeUnknownError", "RetryPolicy", "TransientError", "map_ordered"]
 
 LOGGER = logging.getLogger("crm_accounts.connectors")
 T = TypeVar("T")
+R = TypeVar("R")
 #: Longest backoff between two attempts when the server gives no hint.
 _MAX_BACKOFF = 60.0
 
@@ -104,3 +110,26 @@ class RetryPolicy:
             raise RetriableError(
                 f"{what}: still failing after {attempts} attempt(s): {exc}"
             ) from None
+
+
+def map_ordered(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[R]:
+    """``[fn(item) for item in items]`` with at most ``workers`` calls running at a time.
+
+    Results come in input order. When a call raises, calls not yet started are cancelled, the
+    running ones finish, and the first exception in input order is raised (as a plain loop
+    would stop there; what the finished calls wrote is found again by the next run).
+    """
+    if workers <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        futures = [pool.submit(fn, item) for item in items]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        if any(f.done() and f.exception() is not None for f in futures):
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            for future in futures:
+                error = None if future.cancelled() else future.exception()
+                if error is not None:
+                    raise error
+        return [future.result() for future in futures]

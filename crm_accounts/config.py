@@ -301,8 +301,16 @@ class SalesforceSection(_CrmApiSection):
     #: Task field holding the task key; "" keeps the key as a marker line in Description.
     task_key_field: Annotated[str | None, BeforeValidator(_empty_is_none)] = "KAM_Task_Key__c"
     fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SF_TARGET_FIELDS))
-    bulk_query_threshold: int = Field(default=50_000, ge=1, strict=True)
+    #: A query job costs the first REST page (which tells ``totalSize``), a create, a status
+    #: poll and one results request per 50,000 rows: fewer calls than the REST pages of 2,000
+    #: from about 8,000 rows on. Bulk queries are "designed to handle queries that return large
+    #: amounts of data (10,000 records or more)" (Bulk API 2.0 "Bulk Queries", v224 guide).
+    bulk_query_threshold: int = Field(default=10_000, ge=1, strict=True)
     bulk_ingest_threshold: int = Field(default=2_000, ge=1, strict=True)
+    #: Parallel sObject Collections writes. Salesforce has no limit on concurrent requests
+    #: shorter than 20 seconds and allows 25 long-running ones (5 on Developer Edition): "API
+    #: Request Limits and Allocations", https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-api.html
+    max_workers: int = Field(default=4, ge=1, le=5, strict=True)
     read_timeout: float = Field(default=120.0, gt=0, le=3600)  # Bulk result pages are large
 
     @field_validator("fields")
@@ -371,6 +379,9 @@ class HubSpotSection(_CrmApiSection):
     host: str = Field(default="https://api.hubapi.com", pattern=r"^https?://[^/\s]+$")
     rate_tier: Literal[100, 190, 250] = 100
     search_rate: int = Field(default=4, ge=1, le=5, strict=True)
+    #: Parallel batch writes and a search read ahead while associations are read, all paced by
+    #: the one rate limiter (so more workers never send more per window).
+    max_workers: int = Field(default=4, ge=1, le=10, strict=True)
     timezone: str = "UTC"
     attributes: dict[str, Annotated[str, Field(pattern=_HS_NAME)]] = Field(default_factory=dict)
     integration_stage_property: str | None = Field(default=None, pattern=_HS_NAME)

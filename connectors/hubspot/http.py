@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -178,6 +179,7 @@ class HubSpotHttp:
         self.api_client = api_client
         self.timeout = (section.connect_timeout, section.read_timeout)
         self.calls: Counter[str] = Counter()
+        self._lock = threading.Lock()
         self.usage = ApiUsage()
         self.limiter = RateLimiter(section.rate_tier, section.search_rate, clock, sleep)
         self.policy = RetryPolicy(
@@ -227,9 +229,12 @@ class HubSpotHttp:
         idempotent: bool,
     ) -> Response:
         self.limiter.acquire(search=search)
-        self.calls[kind] += 1
+        with self._lock:
+            self.calls[kind] += 1
         try:
-            _, status, headers = self.api_client.call_api(
+            # The raw urllib3 response (``_preload_content=False``), read here: the library's
+            # ``last_response`` is one attribute shared by every thread using the client.
+            raw = self.api_client.call_api(
                 path,
                 method,
                 query_params=list(query) if query else None,
@@ -237,10 +242,12 @@ class HubSpotHttp:
                 body=body,
                 auth_settings=["oauth2"],
                 response_types_map={},
-                _return_http_data_only=False,
-                _preload_content=True,
+                _return_http_data_only=True,
+                _preload_content=False,
                 _request_timeout=self.timeout,
             )
+            data = raw.data
+            raw.release_conn()
         except urllib3.exceptions.HTTPError as exc:
             raise self._transport_error(kind, exc, idempotent) from None
         except Exception as exc:
@@ -249,11 +256,10 @@ class HubSpotHttp:
                 raise
             headers = _header_map(getattr(exc, "headers", None))
             self._failed(kind, status, _parse(getattr(exc, "body", None)), headers, idempotent)
-        found = _header_map(headers)
+        found = _header_map(raw.headers)
         self.usage.observe(found)
         self.limiter.observe(found)
-        data = getattr(self.api_client.last_response, "data", "")
-        return Response(int(status), _parse(data), found)
+        return Response(int(raw.status), _parse(data), found)
 
     def _transport_error(
         self, kind: str, exc: urllib3.exceptions.HTTPError, idempotent: bool

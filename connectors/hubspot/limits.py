@@ -25,11 +25,16 @@ server counts arrival times, the client send times, and a normal sync must never
 Search requests are also spread evenly over their window, and a rate-limit header saying the
 server's window is nearly used up (by another client of the app, or a run just before) pauses
 until it has passed.
+
+The limiter is shared by the connector's worker threads (``[hubspot] max_workers``): a request
+takes its place in the window under a lock, and waits outside it, so parallel batch calls never
+send more together than one thread would be allowed to.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -149,25 +154,33 @@ class RateLimiter:
         self.sleep = sleep
         self.waited = 0.0
         self._blocked_until = 0.0
+        self._lock = threading.Lock()
+
+    def _wait(self, now: float, search: bool) -> float:
+        wait = max(self._blocked_until - now, self.general.wait(now))
+        if search:
+            wait = max(wait, self.search.wait(now))
+            if self._last_search is not None:
+                wait = max(wait, self._last_search + self.search_gap - now)
+        return wait
 
     def acquire(self, *, search: bool = False) -> None:
-        """Wait until one more request (a search request when ``search``) fits, then count it."""
+        """Wait until one more request (a search request when ``search``) fits, then count it.
+
+        Thread-safe: the check and the count happen under one lock, the wait outside it.
+        """
         while True:
-            now = self.clock()
-            wait = max(self._blocked_until - now, self.general.wait(now))
-            if search:
-                wait = max(wait, self.search.wait(now))
-                if self._last_search is not None:
-                    wait = max(wait, self._last_search + self.search_gap - now)
-            if wait <= 0:
-                break
-            self.waited += wait
+            with self._lock:
+                now = self.clock()
+                wait = self._wait(now, search)
+                if wait <= 0:
+                    self.general.sent.append(now)
+                    if search:
+                        self.search.sent.append(now)
+                        self._last_search = now
+                    return
+                self.waited += wait
             self.sleep(wait)
-        now = self.clock()
-        self.general.sent.append(now)
-        if search:
-            self.search.sent.append(now)
-            self._last_search = now
 
     def observe(self, headers: Mapping[str, str] | None) -> None:
         """Respect the server's own count (it also counts other clients of the app, an earlier
@@ -175,4 +188,5 @@ class RateLimiter:
         remaining = _number(header(headers, "X-HubSpot-RateLimit-Remaining"))
         if remaining is not None and remaining < _LOW:
             window = interval_seconds(headers) or TEN_SECONDS
-            self._blocked_until = max(self._blocked_until, self.clock() + window)
+            with self._lock:
+                self._blocked_until = max(self._blocked_until, self.clock() + window)

@@ -13,13 +13,20 @@ https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide). A 
 associations than one answer holds carries ``paging.next.after``; that id is asked again with
 the cursor. Ids without associations come back as ``errors`` of a 207 answer and are simply
 absent from the result.
+
+:func:`prefetched` runs a search on a background thread a few pages ahead of its reader, so the
+searches (paced by their own per-second limit) go on while the association reads of records
+already found (paced by the 10-second limit) are sent: both limits are used at once. Records
+keep their order; an error of the search is raised to the reader.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from crm_accounts.errors import FatalConnectorError
 from crm_accounts.logs import log_event
@@ -35,7 +42,55 @@ from .queries import (
     split_range,
 )
 
-__all__ = ["Reader"]
+__all__ = ["Reader", "prefetched"]
+
+_T = TypeVar("_T")
+_END = object()
+
+
+def prefetched(items: Iterator[_T], ahead: int) -> Iterator[_T]:
+    """``items``, produced by a background thread at most ``ahead`` items ahead of the reader.
+
+    The thread stops (and closes ``items``) when the reader stops early; an exception raised
+    by ``items`` is raised to the reader where the item would have come.
+    """
+    buffer: queue.Queue[Any] = queue.Queue(maxsize=max(1, ahead))
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                buffer.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_END)
+        except BaseException as exc:  # handed to the reader, raised there
+            put(exc)
+        finally:
+            if stop.is_set() and hasattr(items, "close"):
+                items.close()
+
+    thread = threading.Thread(target=produce, name="hubspot-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = buffer.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 class Reader:

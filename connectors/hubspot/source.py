@@ -59,7 +59,7 @@ from .mapping import (
     prop,
     task_record,
 )
-from .reader import Reader
+from .reader import Reader, prefetched
 
 __all__ = ["HubSpotSource", "SharedState", "Team"]
 
@@ -126,6 +126,22 @@ class HubSpotSource:
                 yield fn(row)
             except MappingError as exc:
                 self._skip(kind, str(exc))
+
+    def _search(
+        self,
+        object_type: str,
+        filters: list[dict[str, Any]],
+        properties: tuple[str, ...],
+        range_property: str,
+        low: int,
+        high: int,
+    ) -> Iterator[dict[str, Any]]:
+        """A search, read ahead on a background thread when ``max_workers`` allows (the
+        association reads of one chunk then overlap the search of the next)."""
+        records = self.reader.search(object_type, filters, properties, range_property, low, high)
+        if self.section.max_workers < 2:
+            return records
+        return prefetched(records, 2 * queries.ASSOCIATION_BATCH)
 
     def _list(self, object_type: str, properties: tuple[str, ...]) -> Iterator[dict[str, Any]]:
         return self.http.pages(
@@ -200,7 +216,7 @@ class HubSpotSource:
     def revenue_lines(self, period: Period) -> Iterator[RevenueLine]:
         """Closed-won revenue with ``period.start < close date <= period.end``."""
         low, high = queries.window_ms(period.start, period.end, self.zone)
-        records = self.reader.search(
+        records = self._search(
             "deals", self._won_filters(), self.names.deals, "closedate", low, high
         )
         deals = self._mapped(
@@ -410,7 +426,7 @@ class HubSpotSource:
             status = queries.STATUS_PROPERTIES[object_type]
             done = frozenset(self.section.activity_done[object_type])
             properties = ("hs_timestamp", "hubspot_owner_id", status)
-            records = self.reader.search(object_type, [], properties, "hs_timestamp", low, high)
+            records = self._search(object_type, [], properties, "hs_timestamp", low, high)
             for chunk in queries.chunks(records, queries.ASSOCIATION_BATCH):
                 ids = [i for r in chunk if (i := object_id(r.get("id"))) is not None]
                 contacts = self.reader.associated(object_type, "contacts", ids)
@@ -432,7 +448,7 @@ class HubSpotSource:
             for status in sorted(self._closed)
         ]
         low, high = queries.ALL_TIME
-        records = self.reader.search("tasks", filters, self.names.tasks, "hs_timestamp", low, high)
+        records = self._search("tasks", filters, self.names.tasks, "hs_timestamp", low, high)
         found: dict[str, str] = {}
         for chunk in queries.chunks(records, queries.ASSOCIATION_BATCH):
             ids = [i for r in chunk if (i := object_id(r.get("id"))) is not None]

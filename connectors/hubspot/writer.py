@@ -23,6 +23,10 @@ https://developers.hubspot.com/changelog/simplifying-batch-update-response-codes
 * a create that may have reached HubSpot (timeout, 5xx): failed as "outcome unknown"; the next
   sync finds a task that was created by its key, so nothing is created twice.
 
+Batches of one kind go out ``max_workers`` at a time (default 4), each paced by the shared,
+thread-safe rate limiter (:mod:`.limits`), so parallel calls use the allowed rate and never more;
+outcomes are reported in input order whatever order the batches finished in.
+
 A property is cleared with an empty string. Created tasks are matched to their drafts by the key
 property HubSpot echoes in ``results`` (results are not in input order), and failed ones by the
 ``objectWriteTraceId`` (the key) their 207 errors name.
@@ -39,6 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from crm_accounts.config import HubSpotSection
+from crm_accounts.connectors.retry import map_ordered
 from crm_accounts.errors import FatalConnectorError
 from crm_accounts.logs import log_event, redact
 from crm_accounts.ports import (
@@ -206,10 +211,12 @@ class HubSpotWriter:
     def _batch_update(
         self, object_type: str, kind: str, inputs: list[dict[str, Any]]
     ) -> list[_Outcome]:
-        """Send update ``inputs`` 100 a call; one outcome per input, by id."""
-        outcomes: dict[str, _Outcome] = {}
+        """Send update ``inputs`` 100 a call, ``max_workers`` calls at a time; one outcome per
+        input, by id."""
         path = f"/crm/v3/objects/{object_type}/batch/update"
-        for chunk in queries.chunks(inputs, queries.WRITE_BATCH):
+
+        def send(chunk: list[dict[str, Any]]) -> dict[str, _Outcome]:
+            outcomes: dict[str, _Outcome] = {}
             pending = chunk
             for attempt in range(2):  # once more without the inputs a refused batch names
                 ids = [str(item["id"]) for item in pending]
@@ -226,6 +233,12 @@ class HubSpotWriter:
                     continue
                 self._read_update_answer(response.status, response.body, ids, outcomes)
                 break
+            return outcomes
+
+        outcomes: dict[str, _Outcome] = {}
+        chunks = list(queries.chunks(inputs, queries.WRITE_BATCH))
+        for found in map_ordered(send, chunks, self.section.max_workers):
+            outcomes.update(found)
         return [outcomes.get(str(item["id"]), _Outcome(error="not sent")) for item in inputs]
 
     @staticmethod
@@ -387,8 +400,11 @@ class HubSpotWriter:
             if error:
                 results[index] = WriteResult(draft.key, False, error=error)
         outcomes: dict[str, _Outcome] = {}
-        for chunk in queries.chunks(accepted, queries.WRITE_BATCH):
-            outcomes.update(self._create([drafts[i] for i in chunk]))
+        batches = [
+            [drafts[i] for i in chunk] for chunk in queries.chunks(accepted, queries.WRITE_BATCH)
+        ]
+        for found in map_ordered(self._create, batches, self.section.max_workers):
+            outcomes.update(found)
         for index in accepted:
             draft = drafts[index]
             outcome = outcomes.get(draft.key, _Outcome(error="not sent"))

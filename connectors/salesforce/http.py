@@ -42,6 +42,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -232,6 +233,8 @@ class SalesforceHttp:
         self.timeout = (section.connect_timeout, section.read_timeout)
         self.session = session
         self.calls: Counter[str] = Counter()
+        self._count_lock = threading.Lock()
+        self._login_lock = threading.Lock()
         self.usage = ApiUsage()
         self.policy = RetryPolicy(
             section.max_attempts,
@@ -253,11 +256,20 @@ class SalesforceHttp:
 
     @property
     def sf(self) -> Salesforce:
-        """The simple-salesforce client, logging in on first use."""
+        """The simple-salesforce client, logging in on first use (once, whichever thread)."""
         if self._sf is None:
-            self._connect()
+            with self._login_lock:
+                if self._sf is None:
+                    self._connect()
         assert self._sf is not None
         return self._sf
+
+    def _relogin(self, refused: Salesforce) -> None:
+        """Log in again, unless another thread already replaced the refused client."""
+        with self._login_lock:
+            if self._sf is refused:
+                log_event(LOGGER, "salesforce.relogin", "session expired; logging in again")
+                self._connect()
 
     def _connect(self) -> None:
         token = self._login()
@@ -285,9 +297,11 @@ class SalesforceHttp:
 
     def _attempt(self, kind: str, fn: Callable[[Salesforce], T], idempotent: bool) -> T:
         for relogin in (False, True):
-            self.calls[kind] += 1
+            with self._count_lock:
+                self.calls[kind] += 1
+            client = self.sf
             try:
-                return fn(self.sf)
+                return fn(client)
             except SalesforceError as exc:
                 code, message = error_details(exc.content)
                 status, headers = exc.status, None
@@ -313,8 +327,7 @@ class SalesforceHttp:
                         f"{message}){' after logging in again' if relogin else ''}; "
                         "check the credentials in the environment"
                     )
-                log_event(LOGGER, "salesforce.relogin", "session expired; logging in again")
-                self._connect()
+                self._relogin(client)
                 continue
             if action is Action.DAILY_LIMIT:
                 used = f"{self.usage.used}/{self.usage.max}" if self.usage.max else "unknown"

@@ -9,6 +9,11 @@ https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composit
 A JSON ``null`` clears a field (the REST form of ``fieldsToNull``: "Core Data Types Used in API
 Calls", https://developer.salesforce.com/docs/atlas.en-us.240.0.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm).
 Above ``bulk_ingest_threshold`` records of one kind, one Bulk API 2.0 ingest job is used.
+Collections of one kind go out ``max_workers`` at a time (default 4): Salesforce sets no limit
+on concurrent requests shorter than 20 seconds, and allows 25 longer ones per production org, 5
+per Developer Edition org ("API Request Limits and Allocations",
+https://developer.salesforce.com/docs/platform/salesforce-app-limits-cheatsheet/guide/salesforce-app-limits-platform-api.html),
+so at most 5 is allowed here. Outcomes are reported in input order whatever order they came in.
 
 Per-record outcomes:
 
@@ -37,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_accounts.config import SalesforceSection
+from crm_accounts.connectors.retry import map_ordered
 from crm_accounts.errors import FatalConnectorError
 from crm_accounts.logs import log_event
 from crm_accounts.ports import (
@@ -164,10 +170,19 @@ class SalesforceWriter:
         outcomes = [_Outcome() for _ in records]
         pending = list(range(len(records)))
         attempts = self.section.max_attempts
+
+        def send(chunk: list[int]) -> tuple[list[_Outcome], list[int]]:
+            return self._send_chunk(method, kind, records, chunk)
+
         for round_number in range(1, attempts + 1):
+            chunks = list(soql.chunks(pending, COLLECTION_SIZE))
             locked: list[int] = []
-            for chunk in soql.chunks(pending, COLLECTION_SIZE):
-                self._send_chunk(method, kind, records, chunk, outcomes, locked)
+            for chunk, (sent, refused) in zip(
+                chunks, map_ordered(send, chunks, self.section.max_workers), strict=True
+            ):
+                for i, outcome in zip(chunk, sent, strict=True):
+                    outcomes[i] = outcome
+                locked += refused
             if not locked or round_number == attempts:
                 break
             delay = min(30.0, 0.5 * 2 ** (round_number - 1)) * (0.5 + self.random_fraction())
@@ -185,35 +200,30 @@ class SalesforceWriter:
         return outcomes
 
     def _send_chunk(
-        self,
-        method: str,
-        kind: str,
-        records: list[dict[str, Any]],
-        chunk: list[int],
-        outcomes: list[_Outcome],
-        locked: list[int],
-    ) -> None:
+        self, method: str, kind: str, records: list[dict[str, Any]], chunk: list[int]
+    ) -> tuple[list[_Outcome], list[int]]:
+        """One collection call: an outcome per record of ``chunk`` and the locked ones."""
         body = {"allOrNone": False, "records": [records[i] for i in chunk]}
         try:
             answer = self.http.rest(
                 kind, "composite/sobjects", method, body=body, idempotent=method != "POST"
             )
         except (ApiError, OutcomeUnknownError) as exc:
-            for i in chunk:
-                outcomes[i] = _Outcome(error=str(exc))
-            return
+            return [_Outcome(error=str(exc)) for _ in chunk], []
         if not isinstance(answer, list) or len(answer) != len(chunk):
-            for i in chunk:
-                outcomes[i] = _Outcome(error=f"unexpected answer to {kind}: {answer!r}"[:300])
-            return
+            error = f"unexpected answer to {kind}: {answer!r}"[:300]
+            return [_Outcome(error=error) for _ in chunk], []
+        outcomes: list[_Outcome] = []
+        locked: list[int] = []
         for i, item in zip(chunk, answer, strict=True):
             if item.get("success"):
-                outcomes[i] = _Outcome(True, item.get("id"), None)
+                outcomes.append(_Outcome(True, item.get("id"), None))
                 continue
             errors = item.get("errors") or []
-            outcomes[i] = _Outcome(error=_errors_text(errors))
+            outcomes.append(_Outcome(error=_errors_text(errors)))
             if any(error.get("statusCode") == _LOCKED for error in errors):
                 locked.append(i)
+        return outcomes, locked
 
     def _bulk(
         self, obj: str, operation: str, columns: list[str], rows: list[dict[str, str]],

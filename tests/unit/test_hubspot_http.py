@@ -59,8 +59,15 @@ class HubSpotApiError(Exception):
 
 
 class _Response:
-    def __init__(self, data: str) -> None:
+    """What ``call_api(..., _preload_content=False)`` returns: urllib3's raw response."""
+
+    def __init__(self, data: str, headers: dict[str, str]) -> None:
         self.data = data
+        self.status = 200
+        self.headers = headers
+
+    def release_conn(self) -> None:
+        pass
 
 
 class StubClient:
@@ -72,13 +79,13 @@ class StubClient:
         self.sent: list[tuple[str, str, Any]] = []
         self.last_response: _Response | None = None
 
-    def call_api(self, path: str, method: str, **kwargs: Any) -> tuple[None, int, dict[str, str]]:
+    def call_api(self, path: str, method: str, **kwargs: Any) -> _Response:
         self.sent.append((method, path, kwargs.get("body")))
         answer = self.answers.pop(0) if self.answers else {"results": []}
         if isinstance(answer, BaseException):
             raise answer
-        self.last_response = _Response(json.dumps(answer))
-        return None, 200, dict(self.headers)
+        self.last_response = _Response(json.dumps(answer), dict(self.headers))
+        return self.last_response
 
 
 def _http(client: StubClient, clock: Clock, **overrides: Any) -> HubSpotHttp:

@@ -19,6 +19,8 @@ Handlers (see :mod:`.batch`, :mod:`.search`, :mod:`.properties_api` for the deta
   ``properties`` (repeated or comma-separated), ``archived``; ``paging.next`` ``{"after",
   "link"}`` only when more remain ("Companies", "Retrieve companies");
 * ``GET /crm/v3/objects/{type}/{id}`` — one record; 404 "resource not found" for an unknown id;
+* ``POST /crm/v3/objects/{type}`` and ``PATCH /crm/v3/objects/{type}/{id}`` — one record
+  created or updated (:mod:`.batch`);
 * ``POST /crm/v3/objects/{type}/search`` — :mod:`.search`;
 * ``POST /crm/v3/objects/{type}/batch/create`` and ``/batch/update`` — :mod:`.batch`;
 * ``POST /crm/v4/associations/{from}/{to}/batch/read`` — :mod:`.batch`;
@@ -35,6 +37,7 @@ Handlers (see :mod:`.batch`, :mod:`.search`, :mod:`.properties_api` for the deta
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -46,7 +49,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import properties_api
-from .batch import batch_create, batch_update, read_associations
+from .batch import batch_create, batch_update, create_one, read_associations, update_one
 from .faults import CallLog, Faults
 from .limits import limit_body
 from .responses import json_response, read_json
@@ -77,10 +80,12 @@ _ROUTES: list[tuple[str, str, list[str], str]] = [
         "/oauth/v2/private-apps/get/access-token-info",
     ),
     (_OBJECTS, "list_objects", ["GET"], "/crm/v3/objects/{type}"),
+    (_OBJECTS, "create_object", ["POST"], "/crm/v3/objects/{type}"),
     (f"{_OBJECTS}/search", "search", ["POST"], "/crm/v3/objects/{type}/search"),
     (f"{_OBJECTS}/batch/create", "batch_create", ["POST"], "/crm/v3/objects/{type}/batch/create"),
     (f"{_OBJECTS}/batch/update", "batch_update", ["POST"], "/crm/v3/objects/{type}/batch/update"),
     (f"{_OBJECTS}/<object_id>", "get_object", ["GET"], "/crm/v3/objects/{type}/{id}"),
+    (f"{_OBJECTS}/<object_id>", "update_object", ["PATCH"], "/crm/v3/objects/{type}/{id}"),
     (
         "/crm/v4/associations/<from_type>/<to_type>/batch/read",
         "associations",
@@ -135,6 +140,9 @@ class HubSpotApp:
         self.portal = portal
         self.faults = faults
         self.calls = calls
+        #: Seconds every request waits before it is handled (:class:`~.server` ``latency``).
+        self.latency = 0.0
+        self.sleep: Callable[[float], None] = time.sleep
         self.url_map = Map(
             [
                 Rule(rule, endpoint=endpoint, methods=methods)
@@ -144,6 +152,8 @@ class HubSpotApp:
         )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if self.latency > 0:
+            self.sleep(self.latency)  # the network's round trip, before any handling
         request = Request(environ)
         response = self.dispatch(request)
         return response(environ, start_response)
@@ -232,7 +242,7 @@ class HubSpotApp:
             return None
         if endpoint in ("properties", "groups", "property"):
             return found.schema_write_scope if request.method == "POST" else found.schema_read_scope
-        if endpoint in ("batch_create", "batch_update"):
+        if endpoint in ("batch_create", "batch_update", "create_object", "update_object"):
             return found.write_scope
         return found.read_scope
 
@@ -353,6 +363,20 @@ class HubSpotApp:
         body = read_json(request)
         with self.portal.lock:
             status, answer = batch_create(self.portal, self.faults, obj, body)
+        return json_response(status, answer)
+
+    def _create_object(self, request: Request, object_type: str) -> Response:
+        obj = resolve(object_type)
+        body = read_json(request)
+        with self.portal.lock:
+            status, answer = create_one(self.portal, self.faults, obj, body)
+        return json_response(status, answer)
+
+    def _update_object(self, request: Request, object_type: str, object_id: str) -> Response:
+        obj = resolve(object_type)
+        body = read_json(request)
+        with self.portal.lock:
+            status, answer = update_one(self.portal, self.faults, obj, object_id, body)
         return json_response(status, answer)
 
     def _batch_update(self, request: Request, object_type: str) -> Response:

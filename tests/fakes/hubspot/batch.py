@@ -31,6 +31,12 @@
   paged (``paging.next.after``, to send back with the id) after
   :attr:`.Portal.association_page_size`.
 
+Single records (what a one-call-per-record script sends; "Companies", "Create companies" and
+"Update companies", https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/companies/guide):
+``POST /crm/v3/objects/{type}`` with ``{"properties", "associations"}`` answers 201 and the
+record; ``PATCH /crm/v3/objects/{type}/{id}`` with ``{"properties"}`` answers 200 and the record,
+404 for an unknown id. Both are checked as a batch of one.
+
 Batch results are not in input order (the recorded v4 batch create answers in reverse); the
 fake reverses them unless :attr:`.Portal.keep_input_order` is set.
 """
@@ -52,7 +58,9 @@ __all__ = [
     "MAX_BATCH",
     "batch_create",
     "batch_update",
+    "create_one",
     "read_associations",
+    "update_one",
 ]
 
 MAX_BATCH = 100
@@ -243,6 +251,32 @@ def batch_update(
         )
         errors.insert(0, _error("OBJECT_NOT_FOUND", message, {"ids": missing}))
     return (207 if errors else 200), _envelope(portal, started, results, errors)
+
+
+def create_one(
+    portal: Portal, faults: Faults, obj: ObjectType, body: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    """``(status, body)`` of a single-record create; hold ``portal.lock``."""
+    item = {k: body[k] for k in ("properties", "associations") if k in body}
+    status, answer = batch_create(portal, faults, obj, {"inputs": [item]})
+    if status != 201:
+        error = answer["errors"][0]
+        raise RequestError(400, error["category"], error["message"])
+    return 201, answer["results"][0]
+
+
+def update_one(
+    portal: Portal, faults: Faults, obj: ObjectType, record_id: str, body: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    """``(status, body)`` of a single-record update; hold ``portal.lock``."""
+    if portal.find(obj.name, record_id) is None:
+        raise RequestError(404, None, "resource not found")
+    item = {"id": record_id, "properties": body.get("properties")}
+    status, answer = batch_update(portal, faults, obj, {"inputs": [item]})
+    if status != 200:
+        error = answer["errors"][0]
+        raise RequestError(400, error["category"], error["message"])
+    return 200, answer["results"][0]
 
 
 def _cursor(offset: int) -> str:

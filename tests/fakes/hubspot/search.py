@@ -24,6 +24,7 @@ results come in id order. The fake is strict where HubSpot's behaviour is undocu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from fnmatch import fnmatchcase
@@ -90,17 +91,29 @@ def run_search(portal: Portal, object_name: str, body: Mapping[str, Any]) -> dic
             f"query; after={after} pages beyond them."
         )
     groups = [_group(portal, object_name, g) for g in _filter_groups(body)]
-    records = [
-        r
-        for r in portal.records(object_name)
-        if not groups or any(all(p(r) for p in g) for g in groups)
-    ]
     query = str(body.get("query") or "").strip().casefold()
-    if query:
+    key = (
+        object_name,
+        portal.version,
+        json.dumps([body.get("filterGroups"), body.get("sorts"), query], sort_keys=True),
+    )
+    records = portal.search_cache.get(key)
+    if records is None:
         records = [
-            r for r in records if any(query in (v or "").casefold() for v in r.properties.values())
+            r
+            for r in portal.records(object_name)
+            if not groups or any(all(p(r) for p in g) for g in groups)
         ]
-    records = _sorted(portal, object_name, records, body.get("sorts"))
+        if query:
+            records = [
+                r
+                for r in records
+                if any(query in (v or "").casefold() for v in r.properties.values())
+            ]
+        records = _sorted(portal, object_name, records, body.get("sorts"))
+        if len(portal.search_cache) > 16:
+            portal.search_cache.clear()
+        portal.search_cache[key] = records
     window = records[after : min(after + limit, MAX_RESULTS)]
     requested = body.get("properties")
     names = [str(n) for n in requested] if isinstance(requested, list) else None

@@ -47,6 +47,9 @@ class FakeHubSpot:
         tier: Requests allowed per rolling 10 seconds (100, 190 or 250 on real portals).
         search_per_second: Search requests allowed per second (5).
         daily: Requests allowed per day (250,000 on Free/Starter).
+        latency: Seconds each request waits before it is handled, as a network round trip
+            would add (requests run in parallel threads, so they wait in parallel).
+        sleep: How the latency is waited (a test passes one that records it).
     """
 
     def __init__(
@@ -56,6 +59,8 @@ class FakeHubSpot:
         tier: int = 100,
         search_per_second: int = 5,
         daily: int = 250_000,
+        latency: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.state = Portal(clock)
         self.state.limits.set_tier(tier)
@@ -64,6 +69,7 @@ class FakeHubSpot:
         self.faults = Faults()
         self.calls = CallLog()
         self.app = HubSpotApp(self.state, self.faults, self.calls)
+        self.app.latency, self.app.sleep = latency, sleep
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._sessions: list[requests.Session] = []

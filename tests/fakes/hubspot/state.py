@@ -156,6 +156,10 @@ class Portal:
         self.keep_input_order = False
         #: Associations returned per input of a v4 batch read before ``paging.next.after``.
         self.association_page_size = 500
+        #: Bumped by every change of records, associations or properties: search results are
+        #: cached per query until it changes (paging a large search re-evaluates nothing).
+        self.version = 0
+        self.search_cache: dict[tuple[object, ...], list[Record]] = {}
 
     # --- time and ids ------------------------------------------------------------------------
 
@@ -190,6 +194,7 @@ class Portal:
             if prop.created_at is None:
                 prop.created_at = format_ms(self.now_ms())
             self.properties[object_name][prop.name] = prop
+            self.version += 1
             return prop
 
     def add_option(self, object_name: str, name: str, value: str, label: str | None = None) -> None:
@@ -198,6 +203,7 @@ class Portal:
             prop = self.properties[object_name][name]
             if value not in prop.option_values():
                 prop.options.append(Option(label or value, value, display_order=len(prop.options)))
+                self.version += 1
 
     def add_group(self, object_name: str, group: PropertyGroup) -> None:
         with self.lock:
@@ -246,6 +252,7 @@ class Portal:
             record.properties.update(stored)
             self._stamp(object_name, record)
             self._records[object_name][record_id] = record
+            self.version += 1
             return str(record_id)
 
     def update(
@@ -269,6 +276,7 @@ class Portal:
             record.properties.update(stored)
             record.updated_ms = max(self.now_ms(), record.updated_ms)
             self._stamp(object_name, record)
+            self.version += 1
 
     def check_values(
         self, object_name: str, values: Mapping[str, object], *, creating: bool
@@ -399,6 +407,7 @@ class Portal:
                 self._link(inverse_of(kind), int(to_id), int(from_id))
 
     def _link(self, kind: AssociationType, from_id: int, to_id: int) -> None:
+        self.version += 1
         links = self._links.setdefault((kind.from_type, kind.to_type), _Links())
         kinds = links.by_from.setdefault(from_id, {}).setdefault(to_id, [])
         if kind.type_id not in kinds:

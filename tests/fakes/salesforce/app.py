@@ -27,6 +27,13 @@ Handlers:
   400 ``INVALID_FIELD`` "No such column 'X' on sobject of type Account", a value that does not
   deserialize with 400 ``JSON_PARSER_ERROR``, a record without ``attributes.type`` with 400
   ``INVALID_TYPE`` "Must send a concrete entity type.".
+* ``POST /sobjects/<Object>/``, ``GET`` and ``PATCH /sobjects/<Object>/<id>`` — "sObject Basic
+  Information" and "sObject Rows" (one record per call, what ``sf.Account.update(id, {...})``
+  sends; "Update a Record",
+  https://developer.salesforce.com/docs/platform/api-rest/guide/dome-update-fields.html): a create
+  answers 201 ``{"id", "success": true, "errors": []}``, an update 204 with no body, a read the
+  record's fields with ``attributes``; a refused record 400 with the error list, an unknown id 404
+  ``NOT_FOUND``.
 * ``/jobs/query...`` and ``/jobs/ingest...`` — Bulk API 2.0 (:mod:`.bulk`).
 * ``POST /services/oauth2/token`` — :mod:`.oauth` (no bearer token, not counted in the allowance).
 """
@@ -35,6 +42,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -48,7 +56,7 @@ from .oauth import OAuthSettings, token_response
 from .schema import describe
 from .soql import compile_query
 from .state import Org, RecordError, RequestError, Transaction
-from .values import Stored, ValueProblemError, from_json
+from .values import Stored, ValueProblemError, from_json, to_json
 
 __all__ = ["MAX_COLLECTION", "SalesforceApp"]
 
@@ -68,6 +76,13 @@ _ROUTES: list[tuple[str, str, list[str], str]] = [
         "/sobjects/<object>/describe",
     ),
     (f"{_DATA}/composite/sobjects/", "collections", ["POST", "PATCH"], "/composite/sobjects"),
+    (f"{_DATA}/sobjects/<object_name>/", "sobject_create", ["POST"], "/sobjects/<object>"),
+    (
+        f"{_DATA}/sobjects/<object_name>/<record_id>/",
+        "sobject_row",
+        ["GET", "PATCH"],
+        "/sobjects/<object>/<id>",
+    ),
     (f"{_DATA}/jobs/query/", "query_jobs", ["POST"], "/jobs/query"),
     (f"{_DATA}/jobs/query/<job_id>/", "query_job", ["GET", "PATCH", "DELETE"], "/jobs/query/<id>"),
     (f"{_DATA}/jobs/query/<job_id>/results/", "query_results", ["GET"], "/jobs/query/<id>/results"),
@@ -115,6 +130,9 @@ class SalesforceApp:
         self.org = org
         self.faults = faults
         self.calls = calls
+        #: Seconds every request waits before it is handled (:class:`~.server` ``latency``).
+        self.latency = 0.0
+        self.sleep: Callable[[float], None] = time.sleep
         self.bulk = bulk
         self.oauth = oauth
         self.url_map = Map(
@@ -126,6 +144,8 @@ class SalesforceApp:
         )
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if self.latency > 0:
+            self.sleep(self.latency)  # the network's round trip, before any handling
         request = Request(environ)
         response = self.dispatch(request)
         return response(environ, start_response)
@@ -344,6 +364,56 @@ class SalesforceApp:
         except RecordError as exc:
             return {"success": False, "errors": exc.errors}
         return {"id": new_id, "success": True, "errors": []}
+
+    def _sobject_create(self, request: Request, version: str, object_name: str) -> Response:
+        raw = request.get_data(as_text=True)
+        try:
+            body = json.loads(raw)
+        except ValueError as exc:
+            raise RequestError(400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}") from None
+        if not isinstance(body, dict):
+            raise RequestError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+        with self.org.lock:
+            name, _, values = self._parse_record({**body, "attributes": {"type": object_name}}, raw)
+            result = self._save(name, None, values, True, Transaction())
+        return _json(201 if result["success"] else 400, result if result["success"] else
+                     result["errors"])  # fmt: skip
+
+    def _sobject_row(
+        self, request: Request, version: str, object_name: str, record_id: str
+    ) -> Response:
+        with self.org.lock:
+            found = self.org.resolve(record_id)
+            obj = next(
+                (o for o in self.org.schema.values() if o.name.lower() == object_name.lower()), None
+            )
+            if found is None or obj is None or found[0] != obj.name:
+                raise RequestError(404, "NOT_FOUND", "The requested resource does not exist")
+            if request.method == "GET":
+                record = found[1]
+                out: dict[str, Any] = {
+                    "attributes": {
+                        "type": obj.name,
+                        "url": f"/services/data/v{version}/sobjects/{obj.name}/{record['Id']}",
+                    }
+                }
+                for f in obj.fields.values():
+                    out[f.name] = to_json(f, record.get(f.name))
+                return _json(200, out)
+            raw = request.get_data(as_text=True)
+            try:
+                body = json.loads(raw)
+            except ValueError as exc:
+                raise RequestError(
+                    400, "JSON_PARSER_ERROR", f"Unexpected character: {exc}"
+                ) from None
+            if not isinstance(body, dict):
+                raise RequestError(400, "JSON_PARSER_ERROR", "Expected a JSON object")
+            name, _, values = self._parse_record({**body, "attributes": {"type": obj.name}}, raw)
+            result = self._save(name, found[1]["Id"], values, False, Transaction())
+        if not result["success"]:
+            return _json(400, result["errors"])
+        return Response(status=204)
 
     # --- Bulk API 2.0 handlers ---------------------------------------------------------------
 

@@ -16,6 +16,8 @@ import shutil
 import ssl
 import tempfile
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -45,9 +47,22 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class FakeSalesforce:
-    """A running fake org: ``url``, ``ca_path``, ``token``, ``state``, ``calls``, ``faults``."""
+    """A running fake org: ``url``, ``ca_path``, ``token``, ``state``, ``calls``, ``faults``.
 
-    def __init__(self, *, version: str = "62.0", oauth: OAuthSettings | None = None) -> None:
+    Args:
+        latency: Seconds each request waits before it is handled, as a network round trip
+            would add (requests run in parallel threads, so they wait in parallel).
+        sleep: How the latency is waited (a test passes one that records it).
+    """
+
+    def __init__(
+        self,
+        *,
+        version: str = "62.0",
+        oauth: OAuthSettings | None = None,
+        latency: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.version = version
         self.state = Org()
         self.faults = Faults(self.state)
@@ -55,6 +70,7 @@ class FakeSalesforce:
         self.bulk = Bulk(self.state)
         self.oauth = oauth or OAuthSettings()
         self.app = SalesforceApp(self.state, self.faults, self.calls, self.bulk, self.oauth)
+        self.app.latency, self.app.sleep = latency, sleep
         self.token = self.state.issue_token()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
