@@ -142,6 +142,14 @@ class SalesforceConnector:
     def close(self) -> None:
         self.source.close()
 
+    def record_url(self, account_id: str) -> str | None:
+        """The account's page in the org: ``<instance URL>/<record id>``, which both Salesforce
+        Classic and Lightning Experience open (Lightning redirects to its record page; see "What
+        does a Salesforce URL consist of?", https://salesforceben.com/salesforce-url-consist/).
+        ``None`` before the connector has logged in."""
+        instance = self.http.instance_url
+        return None if instance is None else f"{instance}/{account_id}"
+
     # -- Writer ---------------------------------------------------------------------------------
 
     def preflight(self, writes: Mapping[str, int]) -> None:

@@ -271,6 +271,11 @@ class SalesforceHttp:
                 log_event(LOGGER, "salesforce.relogin", "session expired; logging in again")
                 self._connect()
 
+    @property
+    def instance_url(self) -> str | None:
+        """The org's base address once logged in (``None`` before the first request)."""
+        return None if self._sf is None else self._sf.base_url.split("/services/", 1)[0]
+
     def _connect(self) -> None:
         token = self._login()
         # version= explicitly: simple-salesforce defaults to 59.0 (simple_salesforce/api.py).

@@ -407,3 +407,17 @@ def test_setup_lists_the_write_back_fields_and_leaves_existing_ones_alone(
     assert key["unique"]
     results = apply_definitions(connector, definitions)
     assert all(r.ok and "exists already" in r.message for r in results)
+
+
+def test_reports_link_each_account_to_its_record_in_the_org(
+    fake_salesforce: FakeSalesforce, loaded: LoadResult
+) -> None:
+    from crm_accounts.ports import RecordLinks
+
+    connector, _ = _connect(fake_salesforce)
+    assert isinstance(connector, RecordLinks)
+    assert connector.record_url("001x") is None  # not logged in yet: nothing to link to
+
+    account_id = next(iter(connector.accounts())).account.id
+
+    assert connector.record_url(account_id) == f"{fake_salesforce.url}/{account_id}"
