@@ -40,10 +40,12 @@ from crm_accounts.domain.model import (
     RevenueLine,
     TeamMember,
 )
-from crm_accounts.domain.revenue import Period
+from crm_accounts.domain.revenue import Period, RevenueSummary, summarize_revenue
 from crm_accounts.errors import ConfigError, InputDataError
 from crm_accounts.ports import AccountRecord, TaskRecord
 
+from .activities import Emit, read_activities
+from .background import PendingRevenue
 from .cells import (
     _DATES,
     CellError,
@@ -55,6 +57,10 @@ from .cells import (
     parse_psu_roles,
     parse_stage,
 )
+from .checks import known_cell as _known
+from .checks import parsed_cell as _parsed
+from .checks import present_cell as _present
+from .checks import required_cell as _required_cell
 from .files import CsvFile, Problems
 from .tasks import TASKS_FILE, read_open_tasks
 
@@ -74,13 +80,25 @@ _FLAGS = {"true": True, "false": False, "": False, "1": True, "0": False, "yes":
 #: ``RevenueLine``/``Activity`` without the Python-level ``__new__`` of a NamedTuple: millions
 #: of rows are built with all fields given, so the defaults are not needed.
 _new = tuple.__new__
+#: revenue.csv from this size on is read in a child process (where one can be forked): a few
+#: hundred thousand lines, seconds of reading against milliseconds for the fork.
+_BACKGROUND_BYTES = 8 << 20
 
 
 class CsvSource:
     """A folder of CSV files; implements the :class:`~crm_accounts.ports.Source` port."""
 
-    def __init__(self, folder: Path, fields: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        fields: Mapping[str, str] | None = None,
+        *,
+        background: bool | None = None,
+    ) -> None:
         """Read ``folder``; ``fields`` maps target fields to accounts.csv columns.
+
+        ``background`` says whether :meth:`start_revenue_summary` reads revenue.csv in a
+        child process: always (where possible), never, or (``None``) when the file is big.
 
         ``fields`` is merged over the defaults (``kam_<field>``), as ``[csv] fields`` in the
         configuration file is.
@@ -105,9 +123,13 @@ class CsvSource:
         self._account_ids: dict[str, str] | None = None
         self._member_ids: dict[str, str] | None = None
         self._attribute_names: frozenset[str] = frozenset()
+        self.background = background
+        self._pending: PendingRevenue | None = None
 
-    def _file(self, name: str, *required: str) -> CsvFile:
-        return CsvFile(self.folder / name, required, self.problems)
+    def _file(self, name: str, *required: str, problems: Problems | None = None) -> CsvFile:
+        return CsvFile(
+            self.folder / name, required, self.problems if problems is None else problems
+        )
 
     def _required(self, csv_file: CsvFile) -> bool:
         if not self._folder_ok:
@@ -213,7 +235,54 @@ class CsvSource:
 
     def revenue_lines(self, period: Period) -> Iterator[RevenueLine]:
         """Every valid line (the domain applies the period); each line is checked."""
-        file = self._file("revenue.csv", "account_id", "date", "amount")
+        return self._revenue_lines(self.problems)
+
+    def start_revenue_summary(self, period: Period) -> Callable[[], RevenueSummary]:
+        """Start summing revenue.csv for ``period``; call the result for the summary.
+
+        Worth it for a big file on a machine with a second core: once accounts.csv is read, a
+        child process reads revenue.csv (see :mod:`.background`) while the caller reads the
+        other files; otherwise the file is read here and now. Either way the summary is
+        :func:`summarize_revenue` over :meth:`revenue_lines`, and the file's problems take the
+        place in :attr:`problems` they have when the files are read in turn.
+        """
+        at = len(self.problems.items)
+
+        def work(problems: Problems) -> RevenueSummary:
+            return summarize_revenue(self._revenue_lines(problems), period)
+
+        pending = None
+        if self._account_ids is not None and self._worth_a_child("revenue.csv"):
+            pending = PendingRevenue.start(work)
+        if pending is None:
+            summary = summarize_revenue(self.revenue_lines(period), period)
+            return lambda: summary
+        self._pending = pending
+
+        def result() -> RevenueSummary:
+            self._pending = None
+            summary, found = pending.result()
+            self.problems.items[at:at] = found
+            return summary
+
+        return result
+
+    def cancel_revenue_summary(self) -> None:
+        """Stop the child reading revenue.csv, if one still runs."""
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+    def _worth_a_child(self, name: str) -> bool:
+        if self.background is not None:
+            return self.background
+        try:
+            return (self.folder / name).stat().st_size >= _BACKGROUND_BYTES
+        except OSError:
+            return False
+
+    def _revenue_lines(self, problems: Problems) -> Iterator[RevenueLine]:
+        file = self._file("revenue.csv", "account_id", "date", "amount", problems=problems)
         if not self._required(file):
             return
         known = self._known_accounts()
@@ -406,46 +475,18 @@ class CsvSource:
 
     def activities(self, since: date, until: date) -> Iterator[Activity]:
         """Every valid activity (each row is checked; the domain applies the lookback)."""
+        found: list[Activity] = []
+        self.add_activities(since, until, lambda *fields: found.append(_new(Activity, fields)))
+        yield from found
+
+    def add_activities(self, since: date, until: date, emit: Emit) -> None:
+        """Check every row of activities.csv and call ``emit`` with each valid activity's
+        ``(member_id, contact_id, date, completed, account_id)``: :meth:`activities` without a
+        record per row (the domain applies the lookback)."""
         file = self._file("activities.csv", "account_id", "contact_id", "member_id", "date")
         if not file.exists():
             return
-        known = self._known_accounts()
-        rows = file.rows()
-        first = next(rows, None)
-        if first is None:
-            return
-        columns = file.columns
-        i_account, i_date = columns["account_id"], columns["date"]
-        i_contact, i_member = columns["contact_id"], columns["member_id"]
-        i_status = columns.get("status")
-        dates = _DATES
-        statuses: dict[str, bool] = {}
-        # Member ids as read from members.csv: the last contact per (member, contact) pair is
-        # kept for millions of pairs, and a few thousand members then share their id strings.
-        members: Mapping[str, str] = self._member_ids or {}
-        for line, row in chain((first,), rows):
-            account_id, contact_id, member_id = row[i_account], row[i_contact], row[i_member]
-            try:
-                if account_id not in known or not contact_id.strip() or not member_id.strip():
-                    raise CellError
-                member_id = members.get(member_id, member_id)
-                raw_date = row[i_date]
-                day = dates.get(raw_date) or parse_date(raw_date)
-                if i_status is None:
-                    completed = True
-                else:
-                    raw_status = row[i_status]
-                    completed = statuses.get(raw_status)  # type: ignore[assignment]
-                    if completed is None:
-                        completed = raw_status.strip().lower() in _COMPLETED
-                        if len(statuses) < _CACHE_LIMIT:
-                            statuses[raw_status] = completed
-                yield _new(Activity, (member_id, contact_id, day, completed, account_id))
-            except CellError:
-                _known(file, line, "account_id", account_id, known, "account")
-                _present(file, line, "contact_id", contact_id)
-                _present(file, line, "member_id", member_id)
-                _required_cell(file, line, row, "date", parse_date)
+        read_activities(file, self._known_accounts(), self._member_ids or {}, emit)
 
     def open_tasks(self) -> Iterator[TaskRecord]:
         """Open tasks of ours from ``tasks.csv`` (none when it does not exist); bad rows of ours
@@ -453,7 +494,11 @@ class CsvSource:
         return read_open_tasks(self.folder / TASKS_FILE, self.problems)
 
     def close(self) -> None:
-        """Raise :class:`InputDataError` listing every problem found while reading."""
+        """Raise :class:`InputDataError` listing every problem found while reading.
+
+        A revenue summary still pending (see :meth:`start_revenue_summary`) is given up.
+        """
+        self.cancel_revenue_summary()
         if self.problems:
             raise InputDataError(self.problems.items)
 
@@ -496,13 +541,6 @@ def _cached(cache: dict[str, T], raw: str, parse: Callable[[str], T], default: T
     return True, value
 
 
-def _present(file: CsvFile, line: int, column: str, value: str) -> bool:
-    if value.strip():
-        return True
-    file.problem(line, f"column {column!r}: a value is required")
-    return False
-
-
 def _first_time(file: CsvFile, line: int, what: str, value: str, seen: dict[str, int]) -> bool:
     """False (and a problem) when ``value`` is an id already seen on an earlier line."""
     if value in seen:
@@ -513,42 +551,5 @@ def _first_time(file: CsvFile, line: int, what: str, value: str, seen: dict[str,
     return True
 
 
-def _known(
-    file: CsvFile, line: int, column: str, value: str, known: Container[str], what: str
-) -> bool:
-    if not _present(file, line, column, value):
-        return False
-    if value in known:
-        return True
-    file.cell_problem(line, column, value, f"unknown {what} (not in {what}s.csv)")
-    return False
-
-
 def _text(row: list[str], columns: dict[str, int], name: str) -> str | None:
     return (row[columns[name]] or None) if name in columns else None
-
-
-def _parsed(
-    file: CsvFile, line: int, row: list[str], column: str, parse: Callable[[str], T], default: T
-) -> tuple[T, bool]:
-    """Parse an optional column: ``(default, True)`` when absent, ``(default, False)`` when bad."""
-    if column not in file.columns:
-        return default, True
-    raw = row[file.columns[column]]
-    try:
-        return parse(raw), True
-    except CellError as exc:
-        file.cell_problem(line, column, raw, str(exc))
-        return default, False
-
-
-def _required_cell(
-    file: CsvFile, line: int, row: list[str], column: str, parse: Callable[[str], T]
-) -> T | None:
-    """Parse a required column; ``None`` (and a recorded problem) when empty or bad."""
-    raw = row[file.columns[column]]
-    if not raw.strip():
-        file.problem(line, f"column {column!r}: a value is required")
-        return None
-    value, ok = _parsed(file, line, row, column, parse, None)
-    return value if ok else None
