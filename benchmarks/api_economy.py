@@ -35,6 +35,7 @@ from benchmarks.crm_worlds import (
     machine,
     salesforce_world,
     sync,
+    write_results,
 )
 from benchmarks.minimum import (
     HubSpotRecorder,
@@ -266,12 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
         "missed": missed,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {args.out}")
-    for miss in missed:
-        print(f"TARGET MISSED: {miss}", file=sys.stderr)
-    return 1 if missed else 0
+    return write_results(args.out, document)
 
 
 if __name__ == "__main__":

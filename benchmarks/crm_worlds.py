@@ -9,7 +9,9 @@ repository root as the working directory.
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from crm_accounts.config import DEFAULT_SF_CONTACT_ROLES, DEFAULT_SF_TEAM_ROLES, SalesforceSection
+from crm_accounts.config import SalesforceSection
 from crm_accounts.connectors.demo import generate_demo
 from crm_accounts.connectors.hubspot import HubSpotConnector, apply_definitions, setup_definitions
 from crm_accounts.connectors.salesforce import SalesforceConnector
@@ -28,7 +30,7 @@ from crm_accounts.runlog import RunLog
 from crm_accounts.sync import SyncOptions, SyncReport, run_sync
 from tests.fakes.hubspot import FakeHubSpot, ManualClock
 from tests.fakes.hubspot import LoadResult as HubSpotLoad
-from tests.fakes.salesforce import EXTRA_CONTACT_ROLES, EXTRA_TEAM_ROLES, FakeSalesforce
+from tests.fakes.salesforce import FakeSalesforce, loaded_section
 from tests.integration.hubspot_world import section_for
 
 __all__ = [
@@ -91,20 +93,7 @@ def sync(connector: Any, run_log: Path, minute: int) -> SyncReport:
 
 def salesforce_section(fake: FakeSalesforce, **overrides: Any) -> SalesforceSection:
     """The ``[salesforce]`` section for the loaded demo (as the integration tests use it)."""
-    values: dict[str, Any] = {
-        "auth": "client_credentials",
-        "login_url": fake.url,
-        "attributes": {"strategic_fit": "Strategic_Fit__c", "payment_days": "Payment_Days__c"},
-        "integration_stage_field": "Integration_Stage__c",
-        "margin_field": "Margin__c",
-        "gatekeeper_field": "Gatekeeper__c",
-        "capacity_field": "KAM_Capacity_Per_Week__c",
-        "pioneer_field": "User.KAM_Pioneer__c",
-        "contact_roles": {**DEFAULT_SF_CONTACT_ROLES, **EXTRA_CONTACT_ROLES},
-        "team_roles": {**DEFAULT_SF_TEAM_ROLES, **EXTRA_TEAM_ROLES},
-        **overrides,
-    }
-    return SalesforceSection(**values)
+    return loaded_section(fake.url, **overrides)
 
 
 @dataclass
@@ -207,3 +196,13 @@ def machine() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
     }
+
+
+def write_results(path: Path, document: dict[str, Any]) -> int:
+    """Write a benchmark's JSON document, report its missed targets; the exit code (1: missed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {path}")
+    for miss in document["missed"]:
+        print(f"TARGET MISSED: {miss}", file=sys.stderr)
+    return 1 if document["missed"] else 0

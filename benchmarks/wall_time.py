@@ -39,7 +39,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks.crm_worlds import RESULTS, hubspot_world, machine, salesforce_world, sync
+from benchmarks.crm_worlds import (
+    RESULTS,
+    hubspot_world,
+    machine,
+    salesforce_world,
+    sync,
+    write_results,
+)
 from benchmarks.minimum import SalesforceRecorder
 
 __all__ = ["main"]
@@ -195,12 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": results,
         "missed": missed,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    print(f"written to {args.out}")
-    for miss in missed:
-        print(f"TARGET MISSED: {miss}", file=sys.stderr)
-    return 1 if missed else 0
+    return write_results(args.out, document)
 
 
 if __name__ == "__main__":

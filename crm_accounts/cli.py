@@ -30,6 +30,7 @@ from .render import render_summary
 from .reports import ReportPaths, write_reports
 from .runlog import RunLock, RunLog
 from .services import export_tables, open_connector, result_document
+from .services.export import make_folder
 from .sync import SyncOptions, decide, pull, run_sync
 from .sync.report import Movement, describe_plan, movements, plan_document
 
@@ -93,12 +94,7 @@ def _prepare_folder(path: Path | None, option: str) -> None:
     if path is None:
         return
     _check_export(path, option)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            f"option {option}: folder {str(path)!r} cannot be created: {exc.strerror or exc}"
-        ) from None
+    make_folder(path, f"option {option}: folder")
     if not os.access(path, os.W_OK):
         raise UsageError(f"option {option}: folder {str(path)!r} is not writable")
 

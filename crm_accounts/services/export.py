@@ -28,6 +28,7 @@ __all__ = [
     "SEGMENT_COLUMNS",
     "export_tables",
     "gap_rows",
+    "make_folder",
     "plan_rows",
     "rating_columns",
     "rating_rows",
@@ -217,6 +218,21 @@ def _replace_csv(path: Path, columns: Sequence[str], rows: Iterator[list[str]]) 
     os.replace(partial, path)
 
 
+def make_folder(directory: Path, what: str) -> None:
+    """Create ``directory`` (and its parents) if needed.
+
+    Raises:
+        UsageError: it cannot be created (a file is in the way, no permission); the message
+            starts with ``what``.
+    """
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"{what} {str(directory)!r} cannot be created: {exc.strerror or exc}"
+        ) from None
+
+
 def export_tables(result: MethodResult, directory: Path) -> list[Path]:
     """Write the five result files into ``directory`` (created if needed).
 
@@ -225,12 +241,7 @@ def export_tables(result: MethodResult, directory: Path) -> list[Path]:
     Raises:
         UsageError: the folder cannot be created (a file is in the way, no permission).
     """
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            f"export folder {str(directory)!r} cannot be created: {exc.strerror or exc}"
-        ) from None
+    make_folder(directory, "export folder")
     tables = [
         ("segments.csv", SEGMENT_COLUMNS, segment_rows(result)),
         ("ratings.csv", rating_columns(result), rating_rows(result)),

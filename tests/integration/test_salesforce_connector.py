@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from crm_accounts.config import DEFAULT_SF_CONTACT_ROLES, DEFAULT_SF_TEAM_ROLES, SalesforceSection
+from crm_accounts.config import SalesforceSection
 from crm_accounts.connectors.csv import CsvSource
 from crm_accounts.connectors.demo.generator import generate_demo
 from crm_accounts.connectors.salesforce import (
@@ -30,7 +30,7 @@ from crm_accounts.runlog import RunLog
 from crm_accounts.services import compute
 from crm_accounts.sync.plan import SyncOptions
 from crm_accounts.sync.service import run_sync
-from tests.fakes.salesforce import EXTRA_CONTACT_ROLES, EXTRA_TEAM_ROLES, FakeSalesforce
+from tests.fakes.salesforce import FakeSalesforce, loaded_section
 from tests.fakes.salesforce.loader import LoadResult
 
 AS_OF = date(2026, 11, 27)
@@ -48,21 +48,7 @@ class Sleeps:
 
 
 def _section(fake: FakeSalesforce, **overrides: Any) -> SalesforceSection:
-    values: dict[str, Any] = {
-        "auth": "client_credentials",
-        "login_url": fake.url,
-        "attributes": {"strategic_fit": "Strategic_Fit__c", "payment_days": "Payment_Days__c"},
-        "integration_stage_field": "Integration_Stage__c",
-        "margin_field": "Margin__c",
-        "gatekeeper_field": "Gatekeeper__c",
-        "capacity_field": "KAM_Capacity_Per_Week__c",
-        "pioneer_field": "User.KAM_Pioneer__c",
-        "contact_roles": {**DEFAULT_SF_CONTACT_ROLES, **EXTRA_CONTACT_ROLES},
-        "team_roles": {**DEFAULT_SF_TEAM_ROLES, **EXTRA_TEAM_ROLES},
-        "max_attempts": 4,
-        **overrides,
-    }
-    return SalesforceSection(**values)
+    return loaded_section(fake.url, **{"max_attempts": 4, **overrides})
 
 
 def _connect(fake: FakeSalesforce, **overrides: Any) -> tuple[SalesforceConnector, Sleeps]:

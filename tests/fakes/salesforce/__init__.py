@@ -17,6 +17,7 @@ from .loader import (
     TEAM_ROLE_VALUES,
     LoadResult,
     load_source,
+    loaded_section,
 )
 from .oauth import JWT_BEARER, OAuthSettings
 from .schema import FieldDef, ObjectDef
@@ -44,5 +45,6 @@ __all__ = [
     "RecordError",
     "RequestError",
     "load_source",
+    "loaded_section",
     "make_id",
 ]

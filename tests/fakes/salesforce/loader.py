@@ -50,8 +50,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Any
 
-from crm_accounts.config import DEFAULT_SF_CONTACT_ROLES, DEFAULT_SF_TEAM_ROLES
+from crm_accounts.config import DEFAULT_SF_CONTACT_ROLES, DEFAULT_SF_TEAM_ROLES, SalesforceSection
 
 from .schema import FieldDef
 from .state import Org
@@ -64,6 +65,7 @@ __all__ = [
     "TEAM_ROLE_VALUES",
     "LoadResult",
     "load_source",
+    "loaded_section",
 ]
 
 #: Custom values the loader adds for roles without a default Salesforce value (SF value -> role).
@@ -391,3 +393,22 @@ def _load_tasks(org: Org, folder: Path, result: LoadResult) -> None:
             "WhatId": result.accounts.get(row.get("account_id", "")),
         }
         result.tasks[row.get("key") or row.get("id", "")] = org.create("Task", values, system=True)
+
+
+def loaded_section(login_url: str, **overrides: Any) -> SalesforceSection:
+    """The ``[salesforce]`` section that reads a loaded CSV folder back (the fields and role
+    values :func:`load_source` creates), logging in at ``login_url``; ``overrides`` win."""
+    values: dict[str, Any] = {
+        "auth": "client_credentials",
+        "login_url": login_url,
+        "attributes": {"strategic_fit": "Strategic_Fit__c", "payment_days": "Payment_Days__c"},
+        "integration_stage_field": "Integration_Stage__c",
+        "margin_field": "Margin__c",
+        "gatekeeper_field": "Gatekeeper__c",
+        "capacity_field": "KAM_Capacity_Per_Week__c",
+        "pioneer_field": "User.KAM_Pioneer__c",
+        "contact_roles": {**DEFAULT_SF_CONTACT_ROLES, **EXTRA_CONTACT_ROLES},
+        "team_roles": {**DEFAULT_SF_TEAM_ROLES, **EXTRA_TEAM_ROLES},
+        **overrides,
+    }
+    return SalesforceSection(**values)
