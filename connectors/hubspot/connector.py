@@ -9,23 +9,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from crm_accounts.config import HubSpotSection
-from crm_accounts.domain.model import Activity, Contact, Member, RevenueLine, TeamMember
-from crm_accounts.domain.revenue import Period
-from crm_accounts.ports import (
-    AccountRecord,
-    FieldUpdate,
-    TaskClose,
-    TaskDraft,
-    TaskRecord,
-    TaskUpdate,
-    WriteResult,
-)
 
+from ..composed import ComposedConnector
 from .auth import read_token
 from .http import HubSpotHttp, make_api_client
 from .limits import ApiUsage
@@ -35,13 +24,16 @@ from .writer import HubSpotWriter
 __all__ = ["HubSpotConnector"]
 
 
-class HubSpotConnector:
+class HubSpotConnector(ComposedConnector):
     """Implements :class:`~crm_accounts.ports.Connector` for one HubSpot account.
 
     Args:
         closed_status: the status the product closes tasks with (``[plan] closed_status``);
             tasks with its ``hs_task_status`` value are closed, not open.
     """
+
+    source: HubSpotSource
+    writer: HubSpotWriter
 
     def __init__(
         self, section: HubSpotSection, http: HubSpotHttp, *, closed_status: str | None = None
@@ -96,49 +88,3 @@ class HubSpotConnector:
     def api_usage(self) -> ApiUsage:
         """The daily allowance as last reported by the rate-limit headers."""
         return ApiUsage(self.http.usage.daily, self.http.usage.remaining)
-
-    # -- Source -----------------------------------------------------------------------------------
-
-    def accounts(self) -> Iterable[AccountRecord]:
-        return self.source.accounts()
-
-    def attribute_names(self) -> frozenset[str]:
-        return self.source.attribute_names()
-
-    def revenue_lines(self, period: Period) -> Iterable[RevenueLine]:
-        return self.source.revenue_lines(period)
-
-    def contacts(self) -> Iterable[Contact] | None:
-        return self.source.contacts()
-
-    def members(self) -> Iterable[Member]:
-        return self.source.members()
-
-    def team(self) -> Iterable[TeamMember] | None:
-        return self.source.team()
-
-    def activities(self, since: date, until: date) -> Iterable[Activity]:
-        return self.source.activities(since, until)
-
-    def open_tasks(self) -> Iterable[TaskRecord]:
-        return self.source.open_tasks()
-
-    def close(self) -> None:
-        self.source.close()
-
-    # -- Writer -----------------------------------------------------------------------------------
-
-    def preflight(self, writes: Mapping[str, int]) -> None:
-        self.writer.preflight(writes)
-
-    def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]:
-        return self.writer.write_fields(updates)
-
-    def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]:
-        return self.writer.create_tasks(drafts)
-
-    def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]:
-        return self.writer.update_tasks(updates)
-
-    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
-        return self.writer.close_tasks(closes)

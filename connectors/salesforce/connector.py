@@ -10,24 +10,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date
+from collections.abc import Callable, Mapping
 
 import requests
 
 from crm_accounts.config import SalesforceSection
-from crm_accounts.domain.model import Activity, Contact, Member, RevenueLine, TeamMember
-from crm_accounts.domain.revenue import Period
-from crm_accounts.ports import (
-    AccountRecord,
-    FieldUpdate,
-    TaskClose,
-    TaskDraft,
-    TaskRecord,
-    TaskUpdate,
-    WriteResult,
-)
 
+from ..composed import ComposedConnector
 from . import soql
 from .auth import Authenticator, read_credentials
 from .bulk import BulkClient
@@ -41,8 +30,11 @@ __all__ = ["DEFAULT_NOT_DONE_STATUSES", "SalesforceConnector"]
 DEFAULT_NOT_DONE_STATUSES = frozenset({"Deferred"})
 
 
-class SalesforceConnector:
+class SalesforceConnector(ComposedConnector):
     """Implements :class:`~crm_accounts.ports.Connector` for one Salesforce org."""
+
+    source: SalesforceSource
+    writer: SalesforceWriter
 
     def __init__(
         self,
@@ -113,34 +105,7 @@ class SalesforceConnector:
         """The daily allowance as last reported by ``Sforce-Limit-Info``."""
         return ApiUsage(self.http.usage.used, self.http.usage.max)
 
-    # -- Source ---------------------------------------------------------------------------------
-
-    def accounts(self) -> Iterable[AccountRecord]:
-        return self.source.accounts()
-
-    def attribute_names(self) -> frozenset[str]:
-        return self.source.attribute_names()
-
-    def revenue_lines(self, period: Period) -> Iterable[RevenueLine]:
-        return self.source.revenue_lines(period)
-
-    def contacts(self) -> Iterable[Contact] | None:
-        return self.source.contacts()
-
-    def members(self) -> Iterable[Member]:
-        return self.source.members()
-
-    def team(self) -> Iterable[TeamMember] | None:
-        return self.source.team()
-
-    def activities(self, since: date, until: date) -> Iterable[Activity]:
-        return self.source.activities(since, until)
-
-    def open_tasks(self) -> Iterable[TaskRecord]:
-        return self.source.open_tasks()
-
-    def close(self) -> None:
-        self.source.close()
+    # -- extras -------------------------------------------------------------------------------
 
     def record_url(self, account_id: str) -> str | None:
         """The account's page in the org: ``<instance URL>/<record id>``, which both Salesforce
@@ -149,20 +114,3 @@ class SalesforceConnector:
         ``None`` before the connector has logged in."""
         instance = self.http.instance_url
         return None if instance is None else f"{instance}/{account_id}"
-
-    # -- Writer ---------------------------------------------------------------------------------
-
-    def preflight(self, writes: Mapping[str, int]) -> None:
-        self.writer.preflight(writes)
-
-    def write_fields(self, updates: Sequence[FieldUpdate]) -> list[WriteResult]:
-        return self.writer.write_fields(updates)
-
-    def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]:
-        return self.writer.create_tasks(drafts)
-
-    def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]:
-        return self.writer.update_tasks(updates)
-
-    def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
-        return self.writer.close_tasks(closes)
