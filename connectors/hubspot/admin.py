@@ -23,15 +23,14 @@ https://developers.hubspot.com/docs/api-reference/2026-03/crm/properties/propert
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from crm_accounts.config import HubSpotSection
 from crm_accounts.domain.model import IntegrationStage
 from crm_accounts.ports import TargetField
 
+from ..findings import CheckResult, Level, suggest
 from .connector import HubSpotConnector
 from .http import ApiError
 from .mapping import NUMERIC_TARGETS
@@ -39,31 +38,7 @@ from .queries import STATUS_PROPERTIES
 
 __all__ = ["NEEDED_SCOPES", "CheckResult", "apply_definitions", "check", "setup_definitions"]
 
-Level = Literal["ok", "warning", "error"]
 _OWNER = "OWNER"
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """One finding: ``level`` ``ok``, ``warning`` or ``error`` about ``object.property``."""
-
-    level: Level
-    object: str
-    field: str | None
-    message: str
-
-    @property
-    def ok(self) -> bool:
-        return self.level != "error"
-
-    def __str__(self) -> str:
-        where = f"{self.object}.{self.field}" if self.field else self.object
-        return f"{self.level:<7} {where}: {self.message}"
-
-
-def _suggest(name: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
 def _scope_hint(error: ApiError) -> str:
@@ -126,7 +101,7 @@ def _property(
     if found is None:
         portal.results.append(
             CheckResult(
-                "error", object_type, name, f"{what}: no such property{_suggest(name, known)}"
+                "error", object_type, name, f"{what}: no such property{suggest(name, known)}"
             )
         )
         return None
@@ -167,7 +142,7 @@ def _options(
                     object_type,
                     name,
                     f"[hubspot] {setting} uses {value!r}, which is not an option of {name}"
-                    f"{_suggest(value, options)}",
+                    f"{suggest(value, options)}",
                 )
             )
     unmapped = [o for o in options if o not in set(wanted)]
@@ -381,7 +356,7 @@ def _roster_check(connector: HubSpotConnector, results: list[CheckResult]) -> No
                     "owners",
                     None,
                     f"[hubspot] roster member {entry.member!r} is no active "
-                    f"owner{_suggest(entry.member, emails)}",
+                    f"owner{suggest(entry.member, emails)}",
                 )
             )
 

@@ -21,16 +21,15 @@ A new field is visible to the integration user only once field-level security gr
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from crm_accounts.config import SalesforceSection
 from crm_accounts.domain.model import IntegrationStage
 from crm_accounts.errors import FatalConnectorError
 from crm_accounts.ports import TargetField
 
+from ..findings import CheckResult, suggest
 from .connector import SalesforceConnector
 from .http import ApiError
 from .mapping import DEFAULT_OPEN_STATUS
@@ -43,7 +42,6 @@ __all__ = [
     "setup_definitions",
 ]
 
-Level = Literal["ok", "warning", "error"]
 _NUMBER = frozenset({"double", "currency", "percent", "int", "long"})
 _TEXT = frozenset({"string", "textarea", "picklist", "combobox", "email", "phone", "url"})
 _PICKLISTS = frozenset({"picklist", "multipicklist"})
@@ -60,29 +58,6 @@ TARGET_DEFINITIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
     TargetField.COMPUTED_AT.value: ("DateTime", "Computed At", {}),
 }
 _TARGET_TYPES = {"Text": _TEXT, "Number": _NUMBER, "DateTime": frozenset({"datetime"})}
-
-
-@dataclass(frozen=True, slots=True)
-class CheckResult:
-    """One finding: ``level`` ``ok``, ``warning`` or ``error`` about ``object.field``."""
-
-    level: Level
-    object: str
-    field: str | None
-    message: str
-
-    @property
-    def ok(self) -> bool:
-        return self.level != "error"
-
-    def __str__(self) -> str:
-        where = f"{self.object}.{self.field}" if self.field else self.object
-        return f"{self.level:<7} {where}: {self.message}"
-
-
-def _suggest(name: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.6)
-    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
 
 
 class _Org:
@@ -120,12 +95,12 @@ class _Org:
                 return (
                     obj,
                     None,
-                    f"no relationship {relation!r} on {obj}{_suggest(relation, names)}",
+                    f"no relationship {relation!r} on {obj}{suggest(relation, names)}",
                 )
             obj = str(targets[0])
         fields = self.fields(obj)
         found = fields.get(last)
-        return obj, found, "" if found else f"no field {last!r} on {obj}{_suggest(last, fields)}"
+        return obj, found, "" if found else f"no field {last!r} on {obj}{suggest(last, fields)}"
 
 
 def _field_check(
@@ -172,7 +147,7 @@ def _picklist_check(
                     obj,
                     path,
                     f"[salesforce] {setting} maps {value!r}, which is not an active picklist value"
-                    f"{_suggest(value, active)}",
+                    f"{suggest(value, active)}",
                 )
             )
     unmapped = [v for v in active if v not in set(values)]
