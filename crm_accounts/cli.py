@@ -88,6 +88,27 @@ def _check_export(path: Path | None, option: str = "--export") -> None:
         raise UsageError(f"option {option}: {str(path)!r} exists and is not a folder")
 
 
+def _start(
+    log_format: str,
+    config: Path | None,
+    source: Path | None,
+    as_of: str | None,
+    export: Path | None,
+    report: tuple[str, Path | None],
+) -> tuple[Config, date]:
+    """What every computing command checks first: logs, config, dates and output folders.
+
+    Every check that can refuse the run comes before the report folder is created, so a refused
+    run leaves nothing behind.
+    """
+    configure_logging(log_format, sys.stderr)
+    settings = _load(config, source)
+    _check_export(export)
+    day = _parse_as_of(as_of)
+    _prepare_folder(report[1], report[0])
+    return settings, day
+
+
 def _prepare_folder(path: Path | None, option: str) -> None:
     """Create a report folder before anything is read or written, so a folder that cannot be
     written stops the run with exit code 2 instead of failing after a sync."""
@@ -204,11 +225,7 @@ def plan(
     report: ReportOption = None,
 ) -> None:
     """Compute everything and show what a sync would change; change nothing in the CRM."""
-    configure_logging(log_format, sys.stderr)
-    settings = _load(config, source)
-    _check_export(export)
-    _prepare_folder(report, "--report")
-    day = _parse_as_of(as_of)
+    settings, day = _start(log_format, config, source, as_of, export, ("--report", report))
     connector = open_connector(settings, source_dir=source)
     with _steps(_console(stderr=True)) as step:
         pulled = pull(connector, settings.settings(), day, step=step)
@@ -269,11 +286,7 @@ def sync(
     report: ReportOption = None,
 ) -> None:
     """Apply the plan: write target fields and tasks, only what changed; log the run."""
-    configure_logging(log_format, sys.stderr)
-    settings = _load(config, source)
-    _check_export(export)
-    _prepare_folder(report, "--report")
-    day = _parse_as_of(as_of)
+    settings, day = _start(log_format, config, source, as_of, export, ("--report", report))
     path = run_log or settings.run_log_path(source)
     connector = open_connector(settings, source_dir=source)
     with RunLock(path), RunLog.open(path) as log:
@@ -329,10 +342,7 @@ def report_command(
 
     Movements are counted from the latest sync in the run log, when there is one.
     """
-    configure_logging(log_format, sys.stderr)
-    settings = _load(config, source)
-    _prepare_folder(out, "--out")
-    day = _parse_as_of(as_of)
+    settings, day = _start(log_format, config, source, as_of, None, ("--out", out))
     connector = open_connector(settings, source_dir=source)
     with _steps(_console(stderr=True)) as step:
         pulled = pull(connector, settings.settings(), day, step=step)

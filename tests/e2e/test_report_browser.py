@@ -174,3 +174,14 @@ def test_sync_with_a_report_folder_that_cannot_be_made_writes_nothing(
     assert str(blocker / "r") in run.stderr
     assert (folder.source_dir / "accounts.csv").read_bytes() == before
     assert not (folder.source_dir / "tasks.csv").exists()
+
+
+def test_a_refused_run_does_not_leave_a_report_folder_behind(cli: Cli, tmp_path: Path) -> None:
+    folder = generate_demo(tmp_path / "demo", as_of=date.fromisoformat(AS_OF))
+    out = tmp_path / "reports"
+
+    run = cli("plan", "--config", folder.config_path, "--as-of", "2026-13-01", "--report", out)
+
+    assert run.returncode == 2
+    assert "option --as-of: value '2026-13-01' is not a date" in run.stderr
+    assert not out.exists()
