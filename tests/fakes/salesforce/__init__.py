@@ -5,7 +5,9 @@ fake:``; arrange data with ``fake.load(folder)`` or ``fake.state.create(...)``, 
 ``fake.faults``, count requests with ``fake.calls``. Modules: :mod:`.state` (the org),
 :mod:`.schema` (objects and fields), :mod:`.values` (type handling), :mod:`.soql` (the query
 subset), :mod:`.bulk` (Bulk API 2.0), :mod:`.oauth` (token endpoint), :mod:`.faults`,
-:mod:`.app` (the WSGI app), :mod:`.loader` (CSV source folder -> org), :mod:`.server`.
+:mod:`.app` (the WSGI app), :mod:`.loader` (CSV source folder -> org), :mod:`.server`,
+:mod:`.profile` and :mod:`.features` (org profiles: what one org has that another lacks; shipped
+ones in :mod:`.profiles`).
 """
 
 from .bulk import Bulk, Job
@@ -18,8 +20,11 @@ from .loader import (
     LoadResult,
     load_source,
     loaded_section,
+    section_roles,
 )
 from .oauth import JWT_BEARER, OAuthSettings
+from .profile import OrgProfile, ProfileError, TaskStatusValue, load_profile, resolve_profile
+from .profiles import PROFILES, shipped_profiles
 from .schema import FieldDef, ObjectDef
 from .server import FakeSalesforce
 from .state import DatedRate, Org, RecordError, RequestError, make_id
@@ -29,6 +34,7 @@ __all__ = [
     "EXTRA_CONTACT_ROLES",
     "EXTRA_TEAM_ROLES",
     "JWT_BEARER",
+    "PROFILES",
     "TEAM_ROLE_VALUES",
     "Bulk",
     "CallLog",
@@ -42,9 +48,16 @@ __all__ = [
     "OAuthSettings",
     "ObjectDef",
     "Org",
+    "OrgProfile",
+    "ProfileError",
     "RecordError",
     "RequestError",
+    "TaskStatusValue",
+    "load_profile",
     "load_source",
     "loaded_section",
     "make_id",
+    "resolve_profile",
+    "section_roles",
+    "shipped_profiles",
 ]

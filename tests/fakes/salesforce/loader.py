@@ -12,30 +12,27 @@ The mapping is the one of ``docs/dev/salesforce-spec.md``:
   is the account's ``account_manager`` member, else its first team member, else the API user.
 * ``contacts.csv`` -> Contact (FirstName = first word of ``name``, LastName = the rest) and its
   direct AccountContactRelation (``IsDirect``, as the platform creates one for a contact's
-  account) whose ``Roles`` are the DMU roles mapped with :data:`CONTACT_ROLE_VALUES`: the inverse
-  of ``DEFAULT_SF_CONTACT_ROLES`` (first value per role: decider -> Decision Maker, buyer ->
-  Economic Buyer, advisor -> Technical Buyer, influencer -> Influencer, user -> Business User).
-  ``supporter`` has no default Salesforce contact role: the loader writes the custom Roles value
-  ``Supporter``, so a test config maps it with :data:`EXTRA_CONTACT_ROLES`.
-  ``gatekeeper`` -> Gatekeeper__c.
+  account) whose ``Roles`` are the contact's DMU roles written as the org profile's
+  ``role_values`` say (:mod:`.profile`; a role without a value is left out). Where the profile
+  switches AccountContactRelation off, the roles go to the profile's ``contact_role_field`` on
+  Contact instead and no relation is created. ``gatekeeper`` -> Gatekeeper__c.
 * ``members.csv`` -> User (``capacity_per_week`` -> KAM_Capacity_Per_Week__c); ``team.csv`` ->
-  one AccountTeamMember per (account, member, PSU role) — a row with ``account_manager;sales_rep``
-  gives two — with TeamMemberRole from :data:`TEAM_ROLE_VALUES` (the inverse of
-  ``DEFAULT_SF_TEAM_ROLES``; ``administration`` has no default and uses the custom value
-  ``Administration``, mapped by :data:`EXTRA_TEAM_ROLES`). ``pioneer`` -> KAM_Pioneer__c on the
-  User (true when pioneer on any account).
+  one AccountTeamMember per (account, member, PSU role with a value in the profile) — a row with
+  ``account_manager;sales_rep`` gives two. ``pioneer`` -> KAM_Pioneer__c on the User (true when
+  pioneer on any account).
 * ``revenue.csv`` -> one Closed Won Opportunity per line (CloseDate, Amount, Margin__c, an optional
   ``currency`` column -> CurrencyIsoCode in multi-currency orgs) with one OpportunityLineItem
   (TotalPrice = UnitPrice = amount, Quantity 1, Margin__c, Product2 with ProductCode = product).
   A line without a product gets no line item (real line items always have a product).
 * ``activities.csv`` -> meetings become Events (ActivityDate, 09:00-10:00 UTC that day), except
   open meetings, which become Tasks with Subject "Meeting": an Event has no open state, and an
-  open activity is no contact moment. Other types become Tasks (Subject = the type, Status
-  ``Completed`` when completed or empty, ``Not Started`` when open). Owner = member, WhoId =
-  contact, WhatId = account.
+  open activity is no contact moment. Other types become Tasks (Subject = the type, Status the
+  profile's ``completed_status`` when completed or empty, its default status when open).
+  Owner = member, WhoId = contact, WhatId = account.
 * ``tasks.csv`` (written by ``sync`` to a CSV source; optional) -> Tasks with KAM_Task_Key__c =
-  ``key`` (rows without a key are someone else's and also loaded, without a key); status ``Open`` ->
-  ``Not Started``.
+  ``key`` (rows without a key are someone else's and also loaded, without a key); status ``Open``
+  (or empty) -> the profile's default status, a status the org does not have -> its
+  ``completed_status``.
 
 Ids are allocated per object in sorted source-id order, so plain string order of the Salesforce
 ids equals that of the source ids (lines without ids keep file order). :class:`LoadResult` maps
@@ -54,8 +51,9 @@ from typing import Any
 
 from crm_accounts.config import DEFAULT_SF_CONTACT_ROLES, DEFAULT_SF_TEAM_ROLES, SalesforceSection
 
+from .profile import OrgProfile
 from .schema import FieldDef
-from .state import Org
+from .state import Org, standard_profile
 from .values import Stored
 
 __all__ = [
@@ -66,6 +64,7 @@ __all__ = [
     "LoadResult",
     "load_source",
     "loaded_section",
+    "section_roles",
 ]
 
 #: Custom values the loader adds for roles without a default Salesforce value (SF value -> role).
@@ -80,9 +79,10 @@ def _inverse(mapping: Mapping[str, str], extra: Mapping[str, str]) -> dict[str, 
     return result
 
 
-#: DMU role -> AccountContactRelation.Roles value written by the loader.
+#: DMU role -> value, from crm-accounts' default role map plus :data:`EXTRA_CONTACT_ROLES` (what an
+#: org with those custom values would hold; the loader follows the org profile's role_values).
 CONTACT_ROLE_VALUES = _inverse(DEFAULT_SF_CONTACT_ROLES, EXTRA_CONTACT_ROLES)
-#: PSU role -> AccountTeamMember.TeamMemberRole value written by the loader.
+#: PSU role -> value, likewise (the loader follows the org profile's role_values).
 TEAM_ROLE_VALUES = _inverse(DEFAULT_SF_TEAM_ROLES, EXTRA_TEAM_ROLES)
 _ACCOUNT_COLUMNS = {
     "name": "Name",
@@ -245,49 +245,52 @@ def _load_accounts(
 
 
 def _load_contacts(org: Org, folder: Path, result: LoadResult) -> None:
-    for value in CONTACT_ROLE_VALUES.values():
-        org.add_picklist_value("AccountContactRelation", "Roles", value)
+    profile = org.profile
+    values_of = profile.dmu_values()
     for row in sorted(_rows(folder / "contacts.csv"), key=lambda r: r["id"]):
         account = result.accounts[row["account_id"]]
         first, last = _split_name(row["name"])
-        contact = org.create(
-            "Contact",
-            {
-                "AccountId": account,
-                "FirstName": first,
-                "LastName": last,
-                "Email": row.get("email") or None,
-                "Title": row.get("title") or None,
-                "Gatekeeper__c": row.get("gatekeeper", "").lower() in _TRUE,
-                "OwnerId": org.get(account)["OwnerId"],  # type: ignore[index]  # just created
-            },
-            system=True,
-        )
-        result.contacts[row["id"]] = contact
         roles = [
-            CONTACT_ROLE_VALUES[r.strip()] for r in row.get("dmu_roles", "").split(";") if r.strip()
+            values_of[r.strip()]
+            for r in row.get("dmu_roles", "").split(";")
+            if r.strip() in values_of
         ]
-        result.relations[row["id"]] = org.create(
-            "AccountContactRelation",
-            {
-                "AccountId": account,
-                "ContactId": contact,
-                "Roles": ";".join(roles) or None,
-                "IsActive": True,
-                "IsDirect": True,
-            },
-            system=True,
-        )
+        values: dict[str, Stored] = {
+            "AccountId": account,
+            "FirstName": first,
+            "LastName": last,
+            "Email": row.get("email") or None,
+            "Title": row.get("title") or None,
+            "Gatekeeper__c": row.get("gatekeeper", "").lower() in _TRUE,
+            "OwnerId": org.get(account)["OwnerId"],  # type: ignore[index]  # just created
+        }
+        if not profile.has_relations and profile.contact_role_field:
+            values[profile.contact_role_field] = ";".join(roles) or None
+        contact = org.create("Contact", values, system=True)
+        result.contacts[row["id"]] = contact
+        if profile.has_relations:
+            result.relations[row["id"]] = org.create(
+                "AccountContactRelation",
+                {
+                    "AccountId": account,
+                    "ContactId": contact,
+                    "Roles": ";".join(roles) or None,
+                    "IsActive": True,
+                    "IsDirect": True,
+                },
+                system=True,
+            )
 
 
 def _load_team(org: Org, team_rows: list[dict[str, str]], result: LoadResult) -> None:
-    for value in TEAM_ROLE_VALUES.values():
-        org.add_picklist_value("AccountTeamMember", "TeamMemberRole", value)
+    if "AccountTeamMember" not in org.schema:
+        return
+    values_of = org.profile.psu_values()
     entries = sorted(
         (row["account_id"], row["member_id"], role.strip())
         for row in team_rows
         for role in row.get("psu_roles", "").split(";")
-        if role.strip()
+        if role.strip() in values_of
     )
     for account, member, role in entries:
         result.team[(account, member, role)] = org.create(
@@ -295,7 +298,7 @@ def _load_team(org: Org, team_rows: list[dict[str, str]], result: LoadResult) ->
             {
                 "AccountId": result.accounts[account],
                 "UserId": result.users[member],
-                "TeamMemberRole": TEAM_ROLE_VALUES[role],
+                "TeamMemberRole": values_of[role],
             },
             system=True,
         )
@@ -326,7 +329,7 @@ def _load_revenue(org: Org, folder: Path, result: LoadResult) -> None:
         result.opportunities.append(opportunity)
         product = row.get("product")
         line = None
-        if product:
+        if product and "OpportunityLineItem" in org.schema:
             line = org.create(
                 "OpportunityLineItem",
                 {
@@ -373,18 +376,26 @@ def _load_activities(org: Org, folder: Path, result: LoadResult) -> None:
         values = {
             **common,
             "Subject": kind.capitalize() or "Task",
-            "Status": "Not Started" if status == "open" else "Completed",
+            "Status": (
+                org.profile.default_status if status == "open" else org.profile.completed_status
+            ),
             "TaskSubtype": _SUBTYPES.get(kind, "Task"),
         }
         result.activities[key] = org.create("Task", values, system=True)
 
 
 def _load_tasks(org: Org, folder: Path, result: LoadResult) -> None:
+    profile = org.profile
+    statuses = {s.value for s in profile.task_statuses}
     for row in sorted(_rows(folder / "tasks.csv"), key=lambda r: r.get("id", "")):
         status = row.get("status", "")
+        if not status or status.lower() == "open":
+            status = profile.default_status
+        elif status not in statuses:
+            status = profile.completed_status  # a closing status this org does not have
         values: dict[str, Stored] = {
             "KAM_Task_Key__c": row.get("key") or None,
-            "Status": "Not Started" if status.lower() == "open" else status or "Not Started",
+            "Status": status,
             "Subject": row.get("subject") or None,
             "Description": row.get("description") or None,
             "ActivityDate": date.fromisoformat(row["due_date"]) if row.get("due_date") else None,
@@ -395,9 +406,18 @@ def _load_tasks(org: Org, folder: Path, result: LoadResult) -> None:
         result.tasks[row.get("key") or row.get("id", "")] = org.create("Task", values, system=True)
 
 
-def loaded_section(login_url: str, **overrides: Any) -> SalesforceSection:
-    """The ``[salesforce]`` section that reads a loaded CSV folder back (the fields and role
-    values :func:`load_source` creates), logging in at ``login_url``; ``overrides`` win."""
+def loaded_section(
+    login_url: str, profile: OrgProfile | None = None, **overrides: Any
+) -> SalesforceSection:
+    """The ``[salesforce]`` section an admin of that org writes to read a loaded CSV folder back
+    (the fields :func:`load_source` creates), logging in at ``login_url``; ``overrides`` win.
+
+    Role maps are the inverse of the profile's ``role_values`` (the standard profile when
+    ``None``); where AccountContactRelation is unavailable, roles come from the profile's
+    ``contact_role_field`` (``contact_roles_source = "contact_field"``); ``multi_currency``
+    follows the profile.
+    """
+    profile = profile or standard_profile()
     values: dict[str, Any] = {
         "auth": "client_credentials",
         "login_url": login_url,
@@ -407,8 +427,20 @@ def loaded_section(login_url: str, **overrides: Any) -> SalesforceSection:
         "gatekeeper_field": "Gatekeeper__c",
         "capacity_field": "KAM_Capacity_Per_Week__c",
         "pioneer_field": "User.KAM_Pioneer__c",
-        "contact_roles": {**DEFAULT_SF_CONTACT_ROLES, **EXTRA_CONTACT_ROLES},
-        "team_roles": {**DEFAULT_SF_TEAM_ROLES, **EXTRA_TEAM_ROLES},
+        "multi_currency": profile.multi_currency,
+        **section_roles(profile),
         **overrides,
     }
     return SalesforceSection(**values)
+
+
+def section_roles(profile: OrgProfile) -> dict[str, Any]:
+    """The role keys of a ``[salesforce]`` section for ``profile``'s org."""
+    roles: dict[str, Any] = {
+        "contact_roles": {value: role for role, value in profile.dmu_values().items()},
+        "team_roles": {value: role for role, value in profile.psu_values().items()},
+    }
+    if not profile.has_relations and profile.contact_role_field:
+        roles["contact_roles_source"] = "contact_field"
+        roles["contact_role_field"] = profile.contact_role_field
+    return roles

@@ -89,6 +89,8 @@ class ObjectDef:
     key_prefix: str
     label: str
     fields: dict[str, FieldDef] = field(default_factory=dict)
+    #: Only describe, query and retrieve (TaskStatus and other value objects).
+    read_only: bool = False
 
     def add(self, field_def: FieldDef) -> None:
         self.fields[field_def.name] = field_def
@@ -188,10 +190,11 @@ CONTACT_ROLES = (
     "Business User", "Decision Maker", "Economic Buyer", "Economic Decision Maker", "Evaluator",
     "Executive Sponsor", "Influencer", "Technical Buyer", "Other",
 )  # fmt: skip
-#: AccountTeamMember.TeamMemberRole's standard values (Setup > Account Teams).
+#: AccountTeamMember.TeamMemberRole's standard values (the SalesTeamRole standard value set as
+#: retrieved from a real org: Stepan007/sfdx-test, SalesTeamRole.standardValueSet-meta.xml).
 TEAM_ROLES = (
-    "Account Manager", "Channel Manager", "Executive Sponsor", "Lead Qualifier",
-    "Pre-Sales Consultant", "Sales Manager", "Sales Rep", "Technical Sales Manager",
+    "Account Manager", "Channel Manager", "Executive Sponsor", "Pre-Sales Consultant",
+    "Sales Manager", "Sales Rep", "Lead Qualifier",
 )  # fmt: skip
 STAGES = (
     "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
@@ -338,6 +341,19 @@ def _line_item() -> ObjectDef:
     return obj
 
 
+def _contact_role() -> ObjectDef:
+    obj = ObjectDef("OpportunityContactRole", "00K", "Opportunity Contact Role")
+    for f in (
+        _id(),
+        _ref("OpportunityId", ("Opportunity",), "Opportunity", updateable=False, required=True),
+        _ref("ContactId", ("Contact",), "Contact", required=True),
+        _pick("Role", CONTACT_ROLES, "Role"),
+        _flag("IsPrimary", "Primary"),
+    ):
+        obj.add(f)
+    return obj
+
+
 def _activity_fields() -> tuple[FieldDef, ...]:
     return (
         _id(),
@@ -390,6 +406,7 @@ def default_schema() -> dict[str, ObjectDef]:
         _opportunity(),
         _product(),
         _line_item(),
+        _contact_role(),
         _task(),
         _event(),
     )
@@ -403,8 +420,9 @@ def describe(obj: ObjectDef) -> dict[str, Any]:
         "label": obj.label,
         "keyPrefix": obj.key_prefix,
         "custom": obj.name.endswith("__c"),
-        "createable": True,
-        "updateable": True,
+        "createable": not obj.read_only,
+        "updateable": not obj.read_only,
+        "deletable": not obj.read_only,
         "queryable": True,
         "fields": [_describe_field(f) for f in obj.fields.values()],
     }

@@ -31,6 +31,7 @@ from .bulk import Bulk
 from .faults import CallLog, Faults
 from .loader import LoadResult, load_source
 from .oauth import OAuthSettings
+from .profile import OrgProfile
 from .state import Org
 
 if TYPE_CHECKING:
@@ -53,6 +54,9 @@ class FakeSalesforce:
         latency: Seconds each request waits before it is handled, as a network round trip
             would add (requests run in parallel threads, so they wait in parallel).
         sleep: How the latency is waited (a test passes one that records it).
+        profile: The org profile (:mod:`.profile`): a profile, a profile file or a shipped
+            profile's name (``"standard"``, ``"custom_nl"``, ``"no_acr"``,
+            ``"multi_currency"``); the standard profile when omitted.
     """
 
     def __init__(
@@ -62,9 +66,10 @@ class FakeSalesforce:
         oauth: OAuthSettings | None = None,
         latency: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
+        profile: OrgProfile | Path | str | None = None,
     ) -> None:
         self.version = version
-        self.state = Org()
+        self.state = Org(profile=profile)
         self.faults = Faults(self.state)
         self.calls = CallLog()
         self.bulk = Bulk(self.state)
@@ -179,6 +184,11 @@ class FakeSalesforce:
             version=self.version,
             session=self.session(),
         )
+
+    @property
+    def profile(self) -> OrgProfile:
+        """The org's profile."""
+        return self.state.profile
 
     def load(self, source_dir: Path) -> LoadResult:
         """Load a CSV source folder into the org (:func:`~.loader.load_source`)."""

@@ -40,8 +40,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
+from .features import apply_profile, task_status_rows
+from .profile import OrgProfile, resolve_profile
 from .schema import FieldDef, ObjectDef, default_schema
 from .values import Stored, constraint_error, rounded
 
@@ -121,19 +124,36 @@ class Transaction:
     before: dict[str, dict[str, Stored] | None] = field(default_factory=dict)
 
 
-class Org:
-    """The in-memory org. All public methods are thread-safe."""
+def standard_profile() -> OrgProfile:
+    """The shipped standard profile (``profiles/standard.json``), what an org without one is."""
+    return resolve_profile(None)
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+
+class Org:
+    """The in-memory org. All public methods are thread-safe.
+
+    Args:
+        clock: Seconds since the epoch (token expiry, job times, the org's today).
+        profile: What this org has (:mod:`.profile`): a profile, a profile file or a shipped
+            profile's name; the shipped standard profile when omitted.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.time,
+        profile: OrgProfile | Path | str | None = None,
+    ) -> None:
         self.lock = threading.RLock()
         self.clock = clock
+        self.profile = resolve_profile(profile)
         self.schema: dict[str, ObjectDef] = default_schema()
+        apply_profile(self.schema, self.profile)
         self._by_prefix = {obj.key_prefix: obj.name for obj in self.schema.values()}
         self._records: dict[str, dict[str, dict[str, Stored]]] = {n: {} for n in self.schema}
         self._counters: dict[str, int] = {}
         self._unique: dict[tuple[str, str], dict[str, str]] = {}
         self.row_locks: dict[str, int] = {}
-        self.task_closed_statuses: set[str] = {"Completed", "Deferred"}
+        self.task_closed_statuses: set[str] = set(self.profile.closed_statuses)
         self.daily_max = 100_000
         self.daily_used = 0
         self._tokens: dict[str, bool] = {}
@@ -145,6 +165,12 @@ class Org:
         self.dated_rates: list[DatedRate] = []
         self.api_user_id: str | None = None
         self.api_user()
+        for row in task_status_rows(self.profile):
+            self.create("TaskStatus", row, system=True)
+        if self.profile.multi_currency:
+            self.enable_multi_currency(
+                self.profile.corporate_currency, dict(self.profile.currencies)
+            )
 
     # --- ids and lookup -------------------------------------------------------------------
 
@@ -500,7 +526,7 @@ class Org:
             f.name: False for f in obj.fields.values() if f.type == "boolean"
         }
         if obj.name == "Task":
-            record.update({"Status": "Not Started", "Priority": "Normal"})
+            record.update({"Status": self.profile.default_status, "Priority": "Normal"})
         if obj.name in ("User", "AccountContactRelation", "Product2"):
             record["IsActive"] = True
         if "CurrencyIsoCode" in obj.fields:
