@@ -36,6 +36,13 @@ Handlers:
   ``NOT_FOUND``.
 * ``/jobs/query...`` and ``/jobs/ingest...`` — Bulk API 2.0 (:mod:`.bulk`).
 * ``POST /services/oauth2/token`` — :mod:`.oauth` (no bearer token, not counted in the allowance).
+* ``GET /services/oauth2/userinfo`` — the integration user ("Query for User Information",
+  Salesforce Help, https://help.salesforce.com/s/articleView?id=remoteaccess_using_userinfo_endpoint.htm:
+  ``sub`` = the identity URL, ``user_id``, ``organization_id``, ``preferred_username``, ``name``,
+  ``email``, ...; the field list as recorded by @solarmosaic/sf-idp-client). Not counted in the
+  allowance; a bad token answers 403 ``Bad_OAuth_Token`` (as the identity service does: assumed).
+* ``POST /tooling/sobjects/CustomField`` — custom fields and their field-level security
+  (:mod:`.admin`).
 """
 
 from __future__ import annotations
@@ -55,7 +62,7 @@ from .faults import DAILY_LIMIT_MESSAGE, CallLog, Faults
 from .oauth import OAuthSettings, token_response
 from .schema import describe
 from .soql import compile_query
-from .state import Org, RecordError, RequestError, Transaction
+from .state import ORG_ID, Org, RecordError, RequestError, Transaction
 from .values import Stored, ValueProblemError, from_json, to_json
 
 __all__ = ["MAX_COLLECTION", "SalesforceApp"]
@@ -66,6 +73,13 @@ _DATA = "/services/data/v<version>"
 _ROUTES: list[tuple[str, str, list[str], str]] = [
     # (rule, endpoint, methods, route template used for call counting and faults)
     ("/services/oauth2/token", "token", ["POST"], "/services/oauth2/token"),
+    ("/services/oauth2/userinfo", "userinfo", ["GET", "POST"], "/services/oauth2/userinfo"),
+    (
+        f"{_DATA}/tooling/sobjects/<object_name>/",
+        "tooling_create",
+        ["POST"],
+        "/tooling/sobjects/<object>",
+    ),
     (f"{_DATA}/query/", "query", ["GET"], "/query"),
     (f"{_DATA}/query/<locator>", "query_more", ["GET"], "/query/<locator>"),
     (f"{_DATA}/limits/", "limits", ["GET"], "/limits"),
@@ -173,16 +187,18 @@ class SalesforceApp:
     def _handle(
         self, request: Request, endpoint: str, args: dict[str, Any], template: str
     ) -> Response:
-        data_api = endpoint != "token"
+        data_api = endpoint not in ("token", "userinfo")
         for fault in self.faults.take(request.method, template):
             if fault.kind == "hang":
                 self.faults.release.wait(fault.seconds)
             else:
                 status, failure = fault.response()
                 return _json(status, failure, self._limit_header() if data_api else None)
-        if not data_api:
+        if endpoint == "token":
             status, token = token_response(self.org, self.oauth, request.form, request.host_url)
             return _json(status, token)
+        if endpoint == "userinfo":
+            return self._userinfo(request)
         version = args.pop("version")
         if not _VERSION.match(version) or not 20 <= float(version) <= 66:
             return _json(404, _NOT_FOUND, self._limit_header())
@@ -210,6 +226,46 @@ class SalesforceApp:
             return {"Sforce-Limit-Info": f"api-usage={self.org.daily_used}/{self.org.daily_max}"}
 
     # --- REST handlers ---------------------------------------------------------------------
+
+    def _userinfo(self, request: Request) -> Response:
+        if not self._authorized(request):
+            return Response("Bad_OAuth_Token", status=403, content_type="text/plain")
+        with self.org.lock:
+            user_id = self.org.api_user()
+            user = self.org.get(user_id) or {}
+        login = self.org.profile.login_host()
+        return _json(
+            200,
+            {
+                "sub": f"{login}/id/{ORG_ID}/{user_id}",
+                "user_id": user_id,
+                "organization_id": ORG_ID,
+                "preferred_username": user.get("Username"),
+                "name": user.get("Name"),
+                "email": user.get("Email"),
+                "email_verified": True,
+                "given_name": user.get("FirstName"),
+                "family_name": user.get("LastName"),
+                "zoneinfo": "GMT",
+                "active": True,
+                "user_type": "STANDARD",
+            },
+        )
+
+    def _tooling_create(self, request: Request, version: str, object_name: str) -> Response:
+        if object_name != "CustomField":
+            raise RequestError(404, "NOT_FOUND", "The requested resource does not exist")
+        body = self._body(request)
+        full_name, metadata = body.get("FullName"), body.get("Metadata")
+        if not isinstance(full_name, str) or not isinstance(metadata, dict):
+            raise RequestError(
+                400, "REQUIRED_FIELD_MISSING", "Required fields are missing: [FullName, Metadata]"
+            )
+        with self.org.lock:
+            field_id = self.org.access.create_field(full_name, metadata)
+        return _json(
+            201, {"id": field_id, "success": True, "errors": [], "warnings": [], "infos": []}
+        )
 
     def _query(self, request: Request, version: str) -> Response:
         text = request.args.get("q")

@@ -28,6 +28,8 @@
   the org does not have: "Status Codes and Error Responses", REST API Developer Guide,
   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm, and
   the INVALID_TYPE text of :mod:`.soql`).
+* ``absent_fields`` — custom fields the org does not have yet (``Activity.X__c`` = on Task and
+  Event), for an org before ``crm-accounts setup``.
 * ``person_accounts`` — ``Account.IsPersonAccount`` (read-only, false for business accounts)
   exists only then ("Account", Object Reference: IsPersonAccount is available "if person
   accounts are enabled"); records may be seeded with it true.
@@ -110,6 +112,12 @@ def apply_profile(schema: dict[str, ObjectDef], profile: OrgProfile) -> None:
         obj.add(replace(current, picklist=values))
     for name in profile.unavailable_objects:
         schema.pop(name, None)
+    for path in profile.absent_fields:
+        object_name, field_name = path.split(".")
+        targets = ("Task", "Event") if object_name == "Activity" else (object_name,)
+        for target in targets:
+            if target in schema:
+                schema[target].fields.pop(field_name, None)
     _check_role_values(schema, profile)
 
 

@@ -22,7 +22,10 @@ picklist value the loader writes for each DMU and PSU role. Shipped profiles liv
      "multi_currency": false, "currencies": {"EUR": "1", "USD": "1.1"},
      "corporate_currency": "EUR",
      "person_accounts": false, "shared_activities": false, "sandbox": false,
-     "archive_after_days": 365}                  # optional (activity archiving, default 365)
+     "archive_after_days": 365,                  # optional (activity archiving, default 365)
+     "absent_fields": ["Account.KAM_Segment__c", "Activity.KAM_Task_Key__c"]}
+                                                 # optional: custom fields the org does not
+                                                 # have yet (an org before crm-accounts setup)
 
 Every picklist value set must name its source in ``sources`` (key ``"Object.Field"`` or
 ``"TaskStatus"``); :func:`load_profile` refuses a profile that does not, or whose keys or values
@@ -59,7 +62,7 @@ _KEYS = frozenset(
         "name", "description", "sources", "task_statuses", "completed_status", "picklists",
         "role_values", "contact_role_field", "unavailable_objects", "multi_currency",
         "currencies", "corporate_currency", "person_accounts", "shared_activities", "sandbox",
-        "archive_after_days",
+        "archive_after_days", "absent_fields",
     }
 )  # fmt: skip
 
@@ -98,6 +101,7 @@ class OrgProfile:
     shared_activities: bool = False
     sandbox: bool = False
     archive_after_days: int = 365
+    absent_fields: tuple[str, ...] = ()
     path: Path | None = None
 
     @property
@@ -234,6 +238,9 @@ def profile_from_dict(raw: dict[str, Any], path: Path | str = "<profile>") -> Or
             currencies[code] = Decimal(str(rate))
         except InvalidOperation:
             raise _fail(path, f"currencies.{code}", f"not a number: {rate!r}") from None
+    absent = _strings(raw.get("absent_fields", []), path, "absent_fields")
+    if any(f.count(".") != 1 or not f.endswith("__c") for f in absent):
+        raise _fail(path, "absent_fields", "expected custom fields as Object.Field__c")
     days = raw.get("archive_after_days", 365)
     if not isinstance(days, int) or isinstance(days, bool) or days < 1:
         raise _fail(path, "archive_after_days", "expected a positive whole number")
@@ -254,6 +261,7 @@ def profile_from_dict(raw: dict[str, Any], path: Path | str = "<profile>") -> Or
         shared_activities=_bool(raw, "shared_activities", path),
         sandbox=_bool(raw, "sandbox", path),
         archive_after_days=days,
+        absent_fields=absent,
         path=Path(path) if isinstance(path, Path) else None,
     )
 

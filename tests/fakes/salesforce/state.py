@@ -43,6 +43,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from .admin import ADMIN_OBJECTS, FieldAccess, admin_objects
 from .features import apply_profile, task_status_rows
 from .profile import OrgProfile, resolve_profile
 from .schema import FieldDef, ObjectDef, default_schema
@@ -146,8 +147,10 @@ class Org:
         self.lock = threading.RLock()
         self.clock = clock
         self.profile = resolve_profile(profile)
-        self.schema: dict[str, ObjectDef] = default_schema()
+        self.schema: dict[str, ObjectDef] = {**default_schema(), **admin_objects()}
         apply_profile(self.schema, self.profile)
+        #: Fields created through the Tooling API and their field-level security (:mod:`.admin`).
+        self.access = FieldAccess(self)
         self._by_prefix = {obj.key_prefix: obj.name for obj in self.schema.values()}
         self._records: dict[str, dict[str, dict[str, Stored]]] = {n: {} for n in self.schema}
         self._counters: dict[str, int] = {}
@@ -402,12 +405,16 @@ class Org:
                 record["OwnerId"] = self.api_user()  # a null owner defaults to the running user
             self._check_required(obj, record)
             self._derive(object_name, record)
+            if object_name in ADMIN_OBJECTS:
+                self.access.before_save(object_name, record, None)
             record_id = self.new_id(object_name)
             record["Id"] = record_id
             self._claim_unique(obj, record_id, record, txn)
             self._records[object_name][record_id] = record
             if txn is not None:
                 txn.before[record_id] = None
+            if object_name in ADMIN_OBJECTS:
+                self.access.refresh()
             return record_id
 
     def update(
@@ -448,10 +455,14 @@ class Org:
             merged = {**current, **changes}
             self._check_required(obj, merged)
             self._derive(name, merged)
+            if name in ADMIN_OBJECTS:
+                self.access.before_save(name, merged, full_id)
             self._claim_unique(obj, full_id, merged, txn)
             if txn is not None and full_id not in txn.before:
                 txn.before[full_id] = dict(current)
             self._records[name][full_id] = merged
+            if name in ADMIN_OBJECTS:
+                self.access.refresh()
             return full_id
 
     def rollback(self, txn: Transaction) -> None:
@@ -466,6 +477,7 @@ class Org:
                 if previous is not None:
                     self._records[name][record_id] = previous
                     self._claim_unique(self.schema[name], record_id, previous, None)
+            self.access.refresh()
 
     def _check_writable(self, obj: ObjectDef, values: Mapping[str, Stored], flag: str) -> None:
         refused = [n for n in values if not getattr(obj.fields[n], flag)]
