@@ -28,8 +28,8 @@ from crm_accounts.connectors.hubspot.mapping import (
     task_create_input,
     task_update_input,
 )
-from crm_accounts.connectors.salesforce.mapping import (
-    field_update_record,
+from crm_accounts.connectors.salesforce.mapping import field_update_record
+from crm_accounts.connectors.salesforce.tasks import (
     task_close_record,
     task_create_record,
     task_update_record,
@@ -61,12 +61,13 @@ def salesforce_naive(
         if values:
             sf.Account.update(account_id, _body(field_update_record(account_id, values, fields)))
     for draft in plan.create:
-        sf.Task.create(_body(task_create_record(draft, key_field)))
+        sf.Task.create(_body(task_create_record(draft, key_field, "Not Started")))
     for reschedule in plan.reschedule:
         update = reschedule.update
         sf.Task.update(update.id, _body(task_update_record(update, key_field)))
     for close in plan.close:
-        sf.Task.update(close.close.id, _body(task_close_record(close.close.id, close.close.status)))
+        done = task_close_record(close.close.id, close.close.key, "Completed", key_field, "")
+        sf.Task.update(close.close.id, _body(done))
 
 
 def hubspot_naive(

@@ -479,6 +479,7 @@ def setup(
         return
     sf = open_connector(settings)
     assert isinstance(sf, SalesforceConnector)
+    definitions = setup_definitions(settings.salesforce, multi_currency=sf.org.multi_currency())
     results = apply_definitions(sf, definitions)
     _print_findings(console, results)
     if any(not finding.ok for finding in results):

@@ -13,6 +13,7 @@ import tomllib
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -80,6 +81,15 @@ def _no_bool(value: Any) -> Any:
 def _empty_is_none(value: Any) -> Any:
     """TOML has no null: an empty string switches an optional field off."""
     return None if isinstance(value, str) and not value.strip() else value
+
+
+def _trimmed_status(value: Any) -> Any:
+    """A status is matched exactly after trimming; an empty one is refused, not ignored."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("must not be empty; leave the key out for the CRM's own default")
+        return value.strip()
+    return value
 
 
 def _segment(value: Any) -> Any:
@@ -173,7 +183,9 @@ class PlanSection(_Section):
     lookback_days: int = Field(default=365, ge=1, le=MAX_DAYS, strict=True)
     horizon_days: int = Field(default=28, ge=1, le=MAX_DAYS, strict=True)
     capacity_per_week: int = Field(default=10, ge=0, le=100_000, strict=True)
-    closed_status: str = Field(default="Deferred", min_length=1)
+    #: The status tasks are closed with; unset, the connector takes what the CRM itself treats
+    #: as closed (CSV: ``Deferred``; Salesforce: the org's first closed Task Status; METHOD.md).
+    closed_status: Annotated[str | None, BeforeValidator(_trimmed_status)] = None
     rules: list[RuleSection] | None = None
 
 
@@ -206,15 +218,28 @@ DEFAULT_SF_CONTACT_ROLES: dict[str, str] = {
     "Influencer": "influencer",
     "Business User": "user",
 }
-#: AccountTeamMember.TeamMemberRole default picklist values -> PSU roles.
+#: AccountTeamMember.TeamMemberRole values of the standard ``SalesTeamRole`` value set -> PSU
+#: roles. The standard set (Account Manager, Channel Manager, Executive Sponsor, Lead Qualifier,
+#: Pre-Sales Consultant, Sales Manager, Sales Rep) has no value for ``delivery`` or
+#: ``administration``: an org that has such values maps them itself (docs/salesforce.md).
 DEFAULT_SF_TEAM_ROLES: dict[str, str] = {
     "Account Manager": "account_manager",
     "Sales Rep": "sales_rep",
     "Sales Manager": "sales_manager",
     "Executive Sponsor": "executive",
     "Pre-Sales Consultant": "support",
-    "Technical Sales Manager": "delivery",
 }
+#: The oldest REST API version the connector accepts: "Query jobs in Bulk API 2.0 are available
+#: in API version 47.0 and later" ("Understanding Bulk API 2.0 Query",
+#: https://developer.salesforce.com/docs/atlas.en-us.246.0.api_asynch.meta/api_asynch/queries.htm);
+#: versions 21.0-30.0 are retired since Summer '25 and REST answers 410 GONE ("Salesforce
+#: Platform API Versions 21.0 through 30.0 Retirement",
+#: https://help.salesforce.com/s/articleView?id=000354473&type=1).
+MIN_SF_API_VERSION = 47
+#: The hosts that serve every org's login and JWT audience; a client-credentials token must be
+#: asked at the org's own My Domain instead ("OAuth 2.0 Client Credentials Flow for
+#: Server-to-Server Integration", https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_client_credentials_flow.htm&type=5).
+SF_LOGIN_HOSTS = frozenset({"login.salesforce.com", "test.salesforce.com"})
 DEFAULT_SF_TARGET_FIELDS: dict[str, str] = {
     field.value: "KAM_" + "_".join(part.capitalize() for part in field.value.split("_")) + "__c"
     for field in TargetField
@@ -276,6 +301,9 @@ class SalesforceSection(_CrmApiSection):
     """The Salesforce connector (docs/salesforce.md). Credentials come from the environment."""
 
     api_version: str = Field(default="62.0", pattern=r"^\d{2,3}\.0$")
+    #: The JWT ``aud`` claim; unset: ``https://test.salesforce.com`` for a sandbox login URL,
+    #: else ``https://login.salesforce.com`` (see :meth:`audience`).
+    jwt_audience: str | None = Field(default=None, pattern=r"^https://[^/\s]+$")
     auth: Annotated[
         Literal["jwt", "client_credentials", "password", "session"], BeforeValidator(_normalized)
     ] = "jwt"
@@ -287,7 +315,8 @@ class SalesforceSection(_CrmApiSection):
     )
     margin_field: str | None = None
     product_field: str = "Product2.ProductCode"
-    multi_currency: bool = Field(default=False, strict=True)
+    #: ``None``: detected from the org (a ``CurrencyIsoCode`` field on Account).
+    multi_currency: bool | None = Field(default=None, strict=True)
     contact_roles_source: Annotated[
         Literal["account_contact_relation", "contact_field"], BeforeValidator(_normalized)
     ] = "account_contact_relation"
@@ -318,11 +347,41 @@ class SalesforceSection(_CrmApiSection):
     def _targets(cls, fields: dict[str, str]) -> dict[str, str]:
         return merged_targets(fields, DEFAULT_SF_TARGET_FIELDS)
 
+    @field_validator("api_version")
+    @classmethod
+    def _supported_version(cls, version: str) -> str:
+        if int(version.split(".")[0]) < MIN_SF_API_VERSION:
+            raise ValueError(
+                f"API version {version} is too old: versions 21.0 to 30.0 are retired and Bulk "
+                f'API 2.0 queries need {MIN_SF_API_VERSION}.0 or newer; use e.g. "62.0"'
+            )
+        return version
+
     @model_validator(mode="after")
     def _role_field_when_needed(self) -> Self:
         if self.contact_roles_source == "contact_field" and not self.contact_role_field:
             raise ValueError("contact_roles_source = 'contact_field' needs contact_role_field")
+        host = urlsplit(self.login_url).hostname or ""
+        if self.auth == "client_credentials" and host in SF_LOGIN_HOSTS:
+            raise ValueError(
+                f"auth = 'client_credentials' needs login_url = your My Domain URL (e.g. "
+                f"https://yourcompany.my.salesforce.com), not {self.login_url!r}: Salesforce "
+                "refuses the client credentials flow on its login hosts"
+            )
         return self
+
+    def audience(self) -> str:
+        """The JWT ``aud``: always a login host, never a My Domain URL ("OAuth 2.0 JWT Bearer
+        Flow for Server-to-Server Integration", https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm)."""
+        if self.jwt_audience:
+            return self.jwt_audience
+        host = urlsplit(self.login_url).hostname or ""
+        sandbox = host == "test.salesforce.com" or host.endswith(".sandbox.my.salesforce.com")
+        return "https://test.salesforce.com" if sandbox else "https://login.salesforce.com"
+
+    def configured(self, key: str) -> bool:
+        """Whether ``key`` was set in the file (not a default)."""
+        return key in self.model_fields_set
 
 
 #: ``hs_buying_role`` internal option values -> DMU roles (docs/hubspot.md). "Supporter" has no
@@ -534,7 +593,7 @@ class Config(_Section):
                 lookback_days=plan.lookback_days,
                 horizon_days=plan.horizon_days,
                 capacity_per_week=plan.capacity_per_week,
-                closed_status=plan.closed_status,
+                closed_status=plan.closed_status or "Deferred",
                 rules=rules,
             ),
         )

@@ -222,6 +222,6 @@ class InMemoryConnector:
             if task is None:
                 results.append(WriteResult(close.key, False, error="no open task of ours"))
                 continue
-            task.status = close.status
+            task.status = close.status or "Deferred"
             results.append(WriteResult(close.key, True, crm_id=close.id))
         return results

@@ -103,9 +103,12 @@ class TaskUpdate:
 
 @dataclass(frozen=True, slots=True)
 class TaskClose:
+    """Close an open task of ours; ``status`` ``None``: the status the CRM treats as closed
+    (CSV: ``Deferred``; a CRM connector reads it from the CRM)."""
+
     id: str
     key: str
-    status: str
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

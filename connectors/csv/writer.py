@@ -63,6 +63,8 @@ ACCOUNTS_FILE = "accounts.csv"
 _TARGETS = frozenset(TargetField)
 _UNKNOWN_ACCOUNT = "unknown account"
 _NOT_OURS = "no open task of ours"
+#: What a CSV folder treats as closed when ``[plan] closed_status`` is unset (METHOD.md, Tasks).
+DEFAULT_CLOSED_STATUS = "Deferred"
 _NUL = "\x00"
 
 #: ``edit(row)`` gets a task row of ours by column name and returns the cells to change.
@@ -176,10 +178,10 @@ class CsvConnector(CsvSource):
             close = closes[index]
             if not is_open(row["status"]):
                 return WriteResult(close.key, False, error=_NOT_OURS)
-            row["status"] = close.status
+            row["status"] = close.status or DEFAULT_CLOSED_STATUS
             return WriteResult(close.key, True, crm_id=close.id)
 
-        texts = [(c.id, c.key, [c.status]) for c in closes]
+        texts = [(c.id, c.key, [c.status or DEFAULT_CLOSED_STATUS]) for c in closes]
         return self._edit_tasks(texts, apply, ("status",))
 
     def _edit_tasks(

@@ -468,6 +468,8 @@ class HubSpotWriter:
         """Close open tasks of ours; a task closed before is refused."""
         return self._change_tasks(
             closes,
-            lambda i: task_close_input(closes[i].id, self.close_status(closes[i].status)),
+            lambda i: task_close_input(
+                closes[i].id, self.close_status(closes[i].status or "Deferred")
+            ),
             closing=True,
         )

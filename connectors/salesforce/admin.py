@@ -26,13 +26,14 @@ from typing import Any
 
 from crm_accounts.config import SalesforceSection
 from crm_accounts.domain.model import IntegrationStage
-from crm_accounts.errors import FatalConnectorError
+from crm_accounts.errors import ConfigError, FatalConnectorError
 from crm_accounts.ports import TargetField
 
 from ..findings import CheckResult, suggest
 from .connector import SalesforceConnector
 from .http import ApiError
-from .mapping import DEFAULT_OPEN_STATUS
+from .org import closing_status, open_status, unknown_role_values
+from .permissions import grant_access
 
 __all__ = [
     "TARGET_DEFINITIONS",
@@ -69,13 +70,7 @@ class _Org:
 
     def describe(self, obj: str) -> dict[str, Any] | None:
         if obj not in self.objects:
-            try:
-                answer = self.connector.http.rest("describe", f"sobjects/{obj}/describe")
-            except ApiError as exc:
-                if exc.status != 404:
-                    raise
-                answer = None
-            self.objects[obj] = answer if isinstance(answer, dict) else None
+            self.objects[obj] = self.connector.org.describe(obj)
         return self.objects[obj]
 
     def fields(self, obj: str) -> dict[str, dict[str, Any]]:
@@ -100,7 +95,15 @@ class _Org:
             obj = str(targets[0])
         fields = self.fields(obj)
         found = fields.get(last)
-        return obj, found, "" if found else f"no field {last!r} on {obj}{suggest(last, fields)}"
+        if found:
+            return obj, found, ""
+        hidden = (
+            " (or it is hidden from the integration user: grant field-level security, e.g. "
+            "with `crm-accounts setup --apply`)"
+            if last.endswith("__c")
+            else ""
+        )
+        return obj, None, f"no field {last!r} on {obj}{suggest(last, fields)}{hidden}"
 
 
 def _field_check(
@@ -131,27 +134,45 @@ def _field_check(
 
 
 def _picklist_check(
-    obj: str, path: str, found: dict[str, Any] | None, values: Iterable[str], setting: str
+    obj: str,
+    path: str,
+    found: dict[str, Any] | None,
+    values: Mapping[str, str],
+    setting: str,
+    *,
+    explicit: bool,
 ) -> list[CheckResult]:
+    """Mapped values the picklist lacks: errors when the map is set in the file, and dropped
+    quietly from a default map (the defaults name standard values an org may not have)."""
     if found is None:
         return []
     active = [
         str(v.get("value")) for v in found.get("picklistValues") or [] if v.get("active", True)
     ]
     results = []
-    for value in values:
-        if value not in active:
-            results.append(
-                CheckResult(
-                    "error",
-                    obj,
-                    path,
-                    f"[salesforce] {setting} maps {value!r}, which is not an active picklist value"
-                    f"{suggest(value, active)}",
-                )
+    missing = unknown_role_values(values, active)
+    if missing and not explicit:
+        results.append(
+            CheckResult(
+                "ok", obj, path,
+                f"default [salesforce] {setting}: values this org does not have are left out: "
+                f"{', '.join(map(repr, missing))}",
             )
-    unmapped = [v for v in active if v not in set(values)]
-    if unmapped and setting:
+        )  # fmt: skip
+        missing = []
+    for value in missing:
+        results.append(
+            CheckResult(
+                "error",
+                obj,
+                path,
+                f"[salesforce] {setting} maps {value!r}, which is not an active picklist value"
+                f"{suggest(value, active)}; the org's values: {', '.join(map(repr, active))}",
+            )
+        )
+    known = {value.casefold() for value in values}
+    unmapped = [v for v in active if v.casefold() not in known]
+    if unmapped:
         results.append(
             CheckResult(
                 "warning",
@@ -161,6 +182,54 @@ def _picklist_check(
                 f"ignored: {', '.join(map(repr, unmapped))}",
             )
         )
+    return results
+
+
+def _multi_currency(connector: SalesforceConnector) -> bool:
+    try:
+        return connector.org.multi_currency()
+    except ConfigError:
+        return True  # reported by _org_checks
+
+
+def _org_checks(connector: SalesforceConnector, org: _Org) -> list[CheckResult]:
+    """Task statuses, the closing status, currencies and person accounts, in admin terms."""
+    results: list[CheckResult] = []
+    facts = connector.org
+    statuses = facts.task_statuses()
+    listing = ", ".join(
+        f"{s.value} ({'closed' if s.closed else 'open'}{', default' if s.default else ''})"
+        for s in statuses
+    )
+    results.append(CheckResult("ok", "TaskStatus", None, f"task statuses: {listing}"))
+    for what, pick in (
+        ("new tasks get status", lambda: open_status(statuses)),
+        ("tasks the product closes get status",
+         lambda: closing_status(statuses, facts.configured_closed_status)),
+    ):  # fmt: skip
+        try:
+            results.append(CheckResult("ok", "TaskStatus", None, f"{what} {pick()!r}"))
+        except ConfigError as exc:
+            results.append(CheckResult("error", "TaskStatus", None, str(exc)))
+    try:
+        multi = facts.multi_currency()
+        how = "configured" if connector.section.multi_currency is not None else "detected"
+        text = (
+            "several currencies: amounts are converted with convertCurrency()"
+            if multi
+            else ("one currency")
+        )
+        results.append(CheckResult("ok", "Account", "CurrencyIsoCode", f"{text} ({how})"))
+    except ConfigError as exc:
+        results.append(CheckResult("error", "Account", "CurrencyIsoCode", str(exc)))
+    if facts.person_accounts():
+        results.append(
+            CheckResult(
+                "ok", "Account", "IsPersonAccount",
+                "person accounts are on: they are left out, with their revenue, contacts and "
+                "activities (a consumer is not a key account)",
+            )
+        )  # fmt: skip
     return results
 
 
@@ -181,10 +250,31 @@ def check(connector: SalesforceConnector) -> list[CheckResult]:
         return found
 
     revenue_obj = "OpportunityLineItem" if section.revenue_object == "line_item" else "Opportunity"
-    for obj in ("Account", "Contact", "AccountContactRelation", "AccountTeamMember", "User",
-                "Task", "Event", revenue_obj):  # fmt: skip
+    relation = section.contact_roles_source == "account_contact_relation"
+    for obj in ("Account", "Contact", "User", "Task", "Event", revenue_obj):
         if org.describe(obj) is None:
             results.append(CheckResult("error", obj, None, "object not found or not accessible"))
+    if org.describe("AccountContactRelation") is None:
+        results.append(
+            CheckResult(
+                "error" if relation else "ok",
+                "AccountContactRelation",
+                None,
+                "not available (Contacts to Multiple Accounts is off); "
+                + ("set contact_roles_source = 'contact_field' with contact_role_field, or turn "
+                   "the setting on" if relation else "not needed: roles come from a Contact field"),
+            )
+        )  # fmt: skip
+    teams = org.describe("AccountTeamMember") is not None
+    if not teams:
+        results.append(
+            CheckResult(
+                "warning", "AccountTeamMember", None,
+                "not available (Account Teams are off): account owners are the only team "
+                "members, as account managers",
+            )
+        )  # fmt: skip
+    results += _org_checks(connector, org)
     for name, path in fields.attributes:
         add("Account", path, f"attribute {name!r}")
     if fields.integration_stage:
@@ -213,32 +303,35 @@ def check(connector: SalesforceConnector) -> list[CheckResult]:
         add("Opportunity", "Amount", "amount", _NUMBER)
         add("Opportunity", "CloseDate", "close date", frozenset({"date"}))
     if fields.margin:
-        money = frozenset({"currency"}) if section.multi_currency else _NUMBER
+        money = frozenset({"currency"}) if _multi_currency(connector) else _NUMBER
         add(revenue_obj, fields.margin, "margin", money)
     if section.contact_roles_source == "contact_field" and fields.contact_role:
         found = add("Contact", fields.contact_role, "contact role field", _PICKLISTS)
         results += _picklist_check(
-            "Contact", fields.contact_role, found, section.contact_roles, "contact_roles"
-        )
-    else:
+            "Contact", fields.contact_role, found, section.contact_roles, "contact_roles",
+            explicit=section.configured("contact_roles"),
+        )  # fmt: skip
+    elif org.describe("AccountContactRelation") is not None:
         found = add("AccountContactRelation", "Roles", "contact roles", _PICKLISTS)
         results += _picklist_check(
-            "AccountContactRelation", "Roles", found, section.contact_roles, "contact_roles"
-        )
+            "AccountContactRelation", "Roles", found, section.contact_roles, "contact_roles",
+            explicit=section.configured("contact_roles"),
+        )  # fmt: skip
     if fields.gatekeeper:
         add("Contact", fields.gatekeeper, "gatekeeper", frozenset({"boolean"}))
-    found = add("AccountTeamMember", "TeamMemberRole", "team role", _PICKLISTS)
-    results += _picklist_check(
-        "AccountTeamMember", "TeamMemberRole", found, section.team_roles, "team_roles"
-    )
-    if fields.pioneer:
+    if teams:
+        found = add("AccountTeamMember", "TeamMemberRole", "team role", _PICKLISTS)
+        results += _picklist_check(
+            "AccountTeamMember", "TeamMemberRole", found, section.team_roles, "team_roles",
+            explicit=section.configured("team_roles"),
+        )  # fmt: skip
+    if fields.pioneer and (teams or fields.pioneer.startswith("User.")):
         add("AccountTeamMember", fields.pioneer, "pioneer", frozenset({"boolean"}))
     if fields.capacity:
         add("User", fields.capacity, "capacity per week", _NUMBER)
     for path in ("OwnerId", "WhatId", "WhoId", "ActivityDate", "Subject", "Description"):
         add("Task", path, "task", create=True, update=path != "OwnerId")
-    status = add("Task", "Status", "task status", _PICKLISTS, create=True, update=True)
-    results += _picklist_check("Task", "Status", status, [DEFAULT_OPEN_STATUS], "")
+    add("Task", "Status", "task status", _PICKLISTS, create=True, update=True)
     if fields.task_key:
         key = add("Task", fields.task_key, "task key", frozenset({"string"}), create=True)
         if key is not None and not key.get("externalId"):
@@ -269,17 +362,26 @@ def _label(field_name: str) -> str:
     return field_name.removesuffix("__c").replace("_", " ").strip()
 
 
-def setup_definitions(section: SalesforceSection) -> list[dict[str, Any]]:
+def setup_definitions(
+    section: SalesforceSection, *, multi_currency: bool | None = None
+) -> list[dict[str, Any]]:
     """The custom fields write-back needs, as Metadata API ``CustomField`` definitions.
 
-    Standard fields (names without ``__c``) configured as targets are left out: they exist.
+    Standard fields (names without ``__c``) configured as targets are left out: they exist. The
+    revenue field is a Currency field in a multi-currency org (``multi_currency``: as detected,
+    else the configured switch). The task key lives on Activity, the object that holds the
+    custom fields of tasks and events ("Activity Custom Fields", Salesforce Help,
+    https://help.salesforce.com/s/articleView?id=sf.customize_activities.htm).
     """
+    money = section.multi_currency if multi_currency is None else multi_currency
     definitions: list[dict[str, Any]] = []
     for target in (t.value for t in TargetField):
         api = section.fields[target]
         if not api.endswith("__c"):
             continue
         kind, _, extra = TARGET_DEFINITIONS[target]
+        if money and target == TargetField.REVENUE.value:
+            kind = "Currency"
         definitions.append(
             {"fullName": f"Account.{api}", "type": kind, "label": _label(api), **extra}
         )
@@ -287,7 +389,7 @@ def setup_definitions(section: SalesforceSection) -> list[dict[str, Any]]:
     if key and key.endswith("__c"):
         definitions.append(
             {
-                "fullName": f"Task.{key}",
+                "fullName": f"Activity.{key}",
                 "type": "Text",
                 "label": _label(key),
                 "length": 255,
@@ -299,16 +401,24 @@ def setup_definitions(section: SalesforceSection) -> list[dict[str, Any]]:
     return definitions
 
 
+def _exists(org: _Org, obj: str, name: str) -> bool:
+    """Whether the integration user sees the field (Activity fields show on Task)."""
+    return name in org.fields("Task" if obj == "Activity" else obj)
+
+
 def apply_definitions(
     connector: SalesforceConnector, definitions: Iterable[Mapping[str, Any]]
 ) -> list[CheckResult]:
-    """Create the fields of ``definitions`` that the org does not have yet (Tooling API)."""
+    """Create the fields of ``definitions`` that the org does not have yet (Tooling API), then
+    grant the integration user read and edit on every one of them (:mod:`.permissions`)."""
     org = _Org(connector)
     results = []
+    granted: list[str] = []
     for definition in definitions:
         full_name = str(definition["fullName"])
         obj, name = full_name.split(".", 1)
-        if name in org.fields(obj):
+        granted.append(full_name)
+        if _exists(org, obj, name):
             results.append(CheckResult("ok", obj, name, "exists already; left as it is"))
             continue
         metadata = {k: v for k, v in definition.items() if k != "fullName"}
@@ -321,11 +431,11 @@ def apply_definitions(
                 idempotent=False,
             )
         except (ApiError, FatalConnectorError) as exc:
+            if "DUPLICATE" in str(exc).upper():  # exists, but hidden from the user until granted
+                results.append(CheckResult("ok", obj, name, "exists already; left as it is"))
+                continue
+            granted.remove(full_name)
             results.append(CheckResult("error", obj, name, f"not created: {exc}"))
             continue
-        results.append(
-            CheckResult(
-                "ok", obj, name, "created; grant field-level security to the integration user"
-            )
-        )
-    return results
+        results.append(CheckResult("ok", obj, name, "created"))
+    return results + grant_access(connector, granted)

@@ -19,8 +19,9 @@ The token request is ``POST {login_url}/services/oauth2/token`` (form-encoded) o
 connector's own ``requests.Session``, so a test can point ``login_url`` at a fake server:
 
 * JWT bearer: ``grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer`` and ``assertion``, an
-  RS256-signed JWT with ``iss`` = client id (consumer key), ``sub`` = username, ``aud`` = the
-  login URL (``https://login.salesforce.com`` or ``https://test.salesforce.com``) and ``exp`` a
+  RS256-signed JWT with ``iss`` = client id (consumer key), ``sub`` = username, ``aud`` =
+  ``https://login.salesforce.com`` (``https://test.salesforce.com`` for a sandbox), whatever host
+  the token is asked at, e.g. a My Domain login URL (``SalesforceSection.audience``), and ``exp`` a
   few minutes ahead ("OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration",
   https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm&type=5).
 * Client credentials: ``grant_type=client_credentials``, ``client_id``, ``client_secret``; the
@@ -224,7 +225,7 @@ class Authenticator:
             claims = {
                 "iss": values[ENV_CLIENT_ID],
                 "sub": values[ENV_USERNAME],
-                "aud": self.section.login_url.rstrip("/"),
+                "aud": self.section.audience(),
                 "exp": now + JWT_SECONDS,
             }
             try:

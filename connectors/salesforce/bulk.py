@@ -21,6 +21,10 @@ in no guaranteed order: "Get Job Failed Record Results",
 https://developer.salesforce.com/docs/platform/api-asynch/guide/get-job-failed-results.html).
 In an update an empty cell leaves the field as it is; ``#N/A`` sets it to null ("Valid CSV
 Record Rows", https://developer.salesforce.com/docs/atlas.en-us.264.0.api_asynch.meta/api_asynch/datafiles_csv_valid_record_rows.htm).
+One upload may hold at most 150 MB ("Maximum file size. 150 MB", "Limits and Allocations",
+Bulk API 2.0 Developer Guide, https://developer.salesforce.com/docs/atlas.en-us.228.0.api_bulk_v2.meta/api_bulk_v2/bulk_api_2_limits.htm;
+measured on the base64-encoded upload, which is about 100 MB of CSV),
+so rows go in as many jobs as needed of at most :data:`MAX_UPLOAD_BYTES` each.
 """
 
 from __future__ import annotations
@@ -38,12 +42,21 @@ from crm_accounts.logs import log_event
 from .http import LOGGER, SalesforceHttp
 from .mapping import nest
 
-__all__ = ["BULK_INGEST_CALLS", "NULL_CELL", "BulkClient", "IngestResult"]
+__all__ = [
+    "BULK_INGEST_CALLS",
+    "MAX_UPLOAD_BYTES",
+    "NULL_CELL",
+    "BulkClient",
+    "IngestResult",
+    "split_upload",
+]
 
 #: The value that sets a field to null in a Bulk API 2.0 update.
 NULL_CELL = "#N/A"
 #: Calls one ingest job costs at least: create, upload, close, one poll, two result files.
 BULK_INGEST_CALLS = 6
+#: Bytes of CSV per ingest job: below 100 MB, under the 150 MB file limit even base64-encoded.
+MAX_UPLOAD_BYTES = 95_000_000
 #: Records per results request of a query job.
 RESULTS_PAGE = 50_000
 _DONE = "JobComplete"
@@ -72,12 +85,45 @@ def to_csv(columns: Sequence[str], rows: Sequence[Mapping[str, str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def split_upload(
+    columns: Sequence[str], rows: Sequence[Mapping[str, str]], limit: int
+) -> list[bytes]:
+    """``rows`` as CSV uploads of at most ``limit`` bytes each (header repeated in each).
+
+    Raises:
+        FatalConnectorError: a single row does not fit in ``limit`` bytes.
+    """
+    header = to_csv(columns, [])
+    uploads: list[bytes] = []
+    current: list[bytes] = []
+    size = len(header)
+    for row in rows:
+        line = to_csv(columns, [row])[len(header) :]
+        if len(header) + len(line) > limit:
+            raise FatalConnectorError(f"a bulk row of {len(line)} bytes exceeds the upload limit")
+        if size + len(line) > limit:
+            uploads.append(header + b"".join(current))
+            current, size = [], len(header)
+        current.append(line)
+        size += len(line)
+    if current or not uploads:
+        uploads.append(header + b"".join(current))
+    return uploads
+
+
 class BulkClient:
     """Runs Bulk API 2.0 jobs; polls with exponential waits up to ``poll_seconds`` in total."""
 
-    def __init__(self, http: SalesforceHttp, *, poll_seconds: float = 3600.0) -> None:
+    def __init__(
+        self,
+        http: SalesforceHttp,
+        *,
+        poll_seconds: float = 3600.0,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+    ) -> None:
         self.http = http
         self.poll_seconds = poll_seconds
+        self.max_upload_bytes = max_upload_bytes
 
     def _wait(self, kind: str, path: str) -> Mapping[str, Any]:
         waited, delay = 0.0, 1.0
@@ -100,10 +146,12 @@ class BulkClient:
             waited += delay
             delay = min(delay * 2, 30.0)
 
-    def query(self, soql: str) -> Iterator[dict[str, Any]]:
-        """The records of ``soql`` as REST-shaped dicts (see :func:`.mapping.nest`), lazily."""
+    def query(self, soql: str, *, all_rows: bool = False) -> Iterator[dict[str, Any]]:
+        """The records of ``soql`` as REST-shaped dicts (see :func:`.mapping.nest`), lazily;
+        ``all_rows`` runs a ``queryAll`` job (archived and deleted records included)."""
+        operation = "queryAll" if all_rows else "query"
         job = self.http.rest(
-            "bulk_query_create", "jobs/query", "POST", body={"operation": "query", "query": soql}
+            "bulk_query_create", "jobs/query", "POST", body={"operation": operation, "query": soql}
         )
         job_id = str(job["id"])
         log_event(LOGGER, "salesforce.bulk_query", f"bulk query job {job_id} created")
@@ -135,7 +183,14 @@ class BulkClient:
         columns: Sequence[str],
         rows: Sequence[Mapping[str, str]],
     ) -> IngestResult:
-        """Upload ``rows`` in one ``insert`` or ``update`` job and read both result files."""
+        """Upload ``rows`` in ``insert`` or ``update`` jobs of at most ``max_upload_bytes`` and
+        read both result files of each."""
+        result = IngestResult()
+        for data in split_upload(columns, rows, self.max_upload_bytes):
+            self._ingest_one(obj, operation, data, result)
+        return result
+
+    def _ingest_one(self, obj: str, operation: str, data: bytes, result: IngestResult) -> None:
         job = self.http.rest(
             "bulk_ingest_create",
             "jobs/ingest",
@@ -145,20 +200,18 @@ class BulkClient:
         job_id = str(job["id"])
         path = f"jobs/ingest/{job_id}"
         log_event(LOGGER, "salesforce.bulk_ingest", f"bulk {operation} job {job_id} for {obj}",
-                  records=len(rows))  # fmt: skip
+                  bytes=len(data))  # fmt: skip
         self.http.raw(
             "bulk_ingest_upload",
             "PUT",
             f"{path}/batches",
-            data=to_csv(columns, rows),
+            data=data,
             content_type="text/csv",
             idempotent=operation == "update",
         )
         self.http.rest("bulk_ingest_close", path, "PATCH", body={"state": "UploadComplete"})
         self._wait("bulk_ingest_poll", path)
-        result = IngestResult()
         for name, target in (("successfulResults", result.succeeded),
                              ("failedResults", result.failed)):  # fmt: skip
             response = self.http.raw("bulk_ingest_results", "GET", f"{path}/{name}/")
             target.extend(_rows(response.content.decode("utf-8")))
-        return result

@@ -21,13 +21,11 @@ from . import soql
 from .auth import Authenticator, read_credentials
 from .bulk import BulkClient
 from .http import ApiUsage, RetryPolicy, SalesforceHttp
+from .org import OrgFacts
 from .source import SalesforceSource, SharedState
 from .writer import SalesforceWriter
 
-__all__ = ["DEFAULT_NOT_DONE_STATUSES", "SalesforceConnector"]
-
-#: Closed task statuses that are not a contact moment (the default ``[plan] closed_status``).
-DEFAULT_NOT_DONE_STATUSES = frozenset({"Deferred"})
+__all__ = ["SalesforceConnector"]
 
 
 class SalesforceConnector(ComposedConnector):
@@ -41,17 +39,16 @@ class SalesforceConnector(ComposedConnector):
         section: SalesforceSection,
         http: SalesforceHttp,
         *,
-        not_done_statuses: frozenset[str] = DEFAULT_NOT_DONE_STATUSES,
+        closed_status: str | None = None,
     ) -> None:
         self.section = section
         self.http = http
         self.fields = soql.query_fields(section)
         self.bulk = BulkClient(http)
         self.state = SharedState()
-        self.source = SalesforceSource(
-            http, self.bulk, section, self.fields, self.state, not_done_statuses=not_done_statuses
-        )
-        self.writer = SalesforceWriter(http, self.bulk, section, self.fields, self.state)
+        self.org = OrgFacts(http, section, closed_status)
+        self.source = SalesforceSource(http, self.bulk, section, self.fields, self.state, self.org)
+        self.writer = SalesforceWriter(http, self.bulk, section, self.fields, self.state, self.org)
 
     @classmethod
     def from_config(
@@ -69,8 +66,8 @@ class SalesforceConnector(ComposedConnector):
             session: the HTTP session to use (default: a new one, honouring the usual proxy
                 and CA environment variables).
             sleep: every wait between attempts and bulk-job polls goes through it.
-            closed_status: the status the product closes tasks with (``[plan]
-                closed_status``); tasks closed with it are not contact moments.
+            closed_status: ``[plan] closed_status``, the status the product closes tasks with;
+                it must be closed in the org. ``None``: the org's first closed status.
 
         Raises:
             ConfigError: a field name is not an API name, or a credential variable is missing.
@@ -89,8 +86,7 @@ class SalesforceConnector(ComposedConnector):
             section, session, auth.login, can_relogin=auth.can_relogin, sleep=sleep
         )
         http.calls = calls
-        not_done = DEFAULT_NOT_DONE_STATUSES | ({closed_status} if closed_status else set())
-        return cls(section, http, not_done_statuses=frozenset(not_done))
+        return cls(section, http, closed_status=closed_status)
 
     # -- observability --------------------------------------------------------------------------
 

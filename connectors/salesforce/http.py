@@ -404,16 +404,38 @@ class SalesforceHttp:
 
         return self.call(kind, send, idempotent=idempotent)
 
-    def query(self, soql: str, *, batch_size: int = 2000) -> QueryPages:
+    def userinfo(self) -> Any:
+        """``GET <instance>/services/oauth2/userinfo``: who the connector runs as (``user_id``;
+        "User Info Endpoint", https://help.salesforce.com/s/articleView?id=sf.remoteaccess_using_userinfo_endpoint.htm)."""
+
+        def send(sf: Salesforce) -> Any:
+            url = sf.base_url.split("/services/", 1)[0] + "/services/oauth2/userinfo"
+            response = self.session.get(
+                url, headers={"Authorization": f"Bearer {sf.session_id}"}, timeout=self.timeout
+            )
+            if response.status_code >= 300:
+                code, message = error_details(response.content)
+                raise _RawError(response.status_code, code, message, response.headers)
+            return response.json()
+
+        return self.call("userinfo", send)
+
+    def query(self, soql: str, *, batch_size: int = 2000, all_rows: bool = False) -> QueryPages:
         """Run ``soql``; the first page is fetched now, the rest lazily, one request each.
 
         Up to 2,000 records come per batch (``Sforce-Query-Options: batchSize``, 200..2,000;
         "Query Options Header", https://developer.salesforce.com/docs/platform/api-rest/guide/headers-queryoptions.html);
         further batches follow ``nextRecordsUrl`` ("Query More Results",
         https://developer.salesforce.com/docs/platform/api-rest/guide/resources-query-more-results.html).
+        ``all_rows`` uses ``queryAll``, which includes archived (and deleted) records.
         """
         headers = {"Sforce-Query-Options": f"batchSize={batch_size}"}
-        first = self.call("query", lambda sf: sf.query(soql, headers=headers, timeout=self.timeout))
+        first = self.call(
+            "query",
+            lambda sf: sf.query(
+                soql, include_deleted=all_rows, headers=headers, timeout=self.timeout
+            ),
+        )
 
         def more(locator: str) -> Mapping[str, Any]:
             result: Mapping[str, Any] = self.call(

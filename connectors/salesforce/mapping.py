@@ -36,19 +36,16 @@ from crm_accounts.domain.model import (
     RevenueLine,
 )
 from crm_accounts.domain.numbers import parse_plain_decimal
-from crm_accounts.ports import AccountRecord, TargetField, TaskDraft, TaskRecord, TaskUpdate
+from crm_accounts.ports import AccountRecord, TargetField
 
 from .soql import QueryFields
 
 __all__ = [
-    "DEFAULT_OPEN_STATUS",
-    "KEY_MARKER",
     "NUMERIC_TARGETS",
     "MappingError",
     "RoleMap",
     "account_from_record",
     "activity_from_event",
-    "activity_from_task",
     "as_bool",
     "as_date",
     "as_decimal",
@@ -59,22 +56,11 @@ __all__ = [
     "member_from_user",
     "nest",
     "number_value",
+    "required_text",
     "revenue_line",
-    "split_marker",
-    "task_close_record",
-    "task_create_record",
-    "task_record",
-    "task_update_record",
     "value_at",
-    "with_marker",
 ]
 
-#: Status of a task this product creates: the first value of the default Task Status picklist
-#: ("Task", https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-task.html).
-DEFAULT_OPEN_STATUS = "Not Started"
-#: The Description marker line that carries the task key when no key field is configured.
-KEY_MARKER = "[kam-key:{key}]"
-_MARKER = re.compile(r"\n\[kam-key:([^\]\r\n]+)\]\Z")
 #: Target fields written as JSON numbers (Number fields, see ``admin.TARGET_DEFINITIONS``).
 NUMERIC_TARGETS = frozenset(
     {
@@ -188,7 +174,7 @@ def as_bool(value: Any) -> bool:
     return isinstance(value, str) and value.strip().lower() == "true"
 
 
-def _required_text(record: Mapping[str, Any], path: str, what: str) -> str:
+def required_text(record: Mapping[str, Any], path: str, what: str) -> str:
     text = as_text(value_at(record, path))
     if text is None:
         raise MappingError(f"{what} {record.get('Id')!r}: {path} is empty")
@@ -265,8 +251,8 @@ def account_from_record(
     :class:`~crm_accounts.ports.TargetField` value. An integration stage that is not one of
     the three stages is returned as the third element and the account gets no stage.
     """
-    account_id = _required_text(record, "Id", "account")
-    name = _required_text(record, "Name", "account")
+    account_id = required_text(record, "Id", "account")
+    name = required_text(record, "Name", "account")
     attributes = {}
     for attribute, path in fields.attributes:
         text = as_text(value_at(record, path))
@@ -299,7 +285,7 @@ def revenue_line(record: Mapping[str, Any], fields: QueryFields, line_item: bool
     """A closed-won Opportunity (or OpportunityLineItem) as a revenue line."""
     prefix = "Opportunity." if line_item else ""
     what = "opportunity line item" if line_item else "opportunity"
-    account_id = _required_text(record, f"{prefix}AccountId", what)
+    account_id = required_text(record, f"{prefix}AccountId", what)
     day = as_date(value_at(record, f"{prefix}CloseDate"), f"{what} {record.get('Id')!r} CloseDate")
     amount_field = "TotalPrice" if line_item else "Amount"
     amount = as_decimal(record.get(amount_field), f"{what} {record.get('Id')!r} {amount_field}")
@@ -316,9 +302,9 @@ def contact_from_relation(
     record: Mapping[str, Any], roles: RoleMap, gatekeeper: str | None
 ) -> Contact:
     """An AccountContactRelation row (with ``Contact.*`` fields) as a contact of that account."""
-    contact_id = _required_text(record, "ContactId", "account contact relation")
-    account_id = _required_text(record, "AccountId", "account contact relation")
-    name = _required_text(record, "Contact.Name", "account contact relation")
+    contact_id = required_text(record, "ContactId", "account contact relation")
+    account_id = required_text(record, "AccountId", "account contact relation")
+    name = required_text(record, "Contact.Name", "account contact relation")
     flag = as_bool(value_at(record, f"Contact.{gatekeeper}")) if gatekeeper else False
     return Contact(
         contact_id,
@@ -336,9 +322,9 @@ def contact_from_contact(
 ) -> Contact:
     """A Contact row whose roles live in a (multi-select) picklist field of the contact."""
     return Contact(
-        _required_text(record, "Id", "contact"),
-        _required_text(record, "AccountId", "contact"),
-        _required_text(record, "Name", "contact"),
+        required_text(record, "Id", "contact"),
+        required_text(record, "AccountId", "contact"),
+        required_text(record, "Name", "contact"),
         roles.roles(record.get(role_field)),
         as_bool(record.get(gatekeeper)) if gatekeeper else False,
         as_text(record.get("Email")),
@@ -348,7 +334,7 @@ def contact_from_contact(
 
 def member_from_user(record: Mapping[str, Any], capacity_field: str | None) -> Member:
     """A User as a member; capacity is a whole number >= 0 or left to the config default."""
-    user_id = _required_text(record, "Id", "user")
+    user_id = required_text(record, "Id", "user")
     capacity = None
     if capacity_field:
         value = as_decimal(record.get(capacity_field), f"user {user_id!r} {capacity_field}")
@@ -360,70 +346,20 @@ def member_from_user(record: Mapping[str, Any], capacity_field: str | None) -> M
             capacity = int(value)
     return Member(
         user_id,
-        _required_text(record, "Name", "user"),
+        required_text(record, "Name", "user"),
         as_text(record.get("Email")),
         capacity,
-    )
-
-
-def activity_from_task(record: Mapping[str, Any], not_done: frozenset[str]) -> Activity:
-    """A Task with a contact: completed when closed with a status other than ``not_done``."""
-    what = f"task {record.get('Id')!r}"
-    status = as_text(record.get("Status")) or ""
-    return Activity(
-        _required_text(record, "OwnerId", "task"),
-        _required_text(record, "WhoId", "task"),
-        as_date(record.get("ActivityDate"), f"{what} ActivityDate"),
-        as_bool(record.get("IsClosed")) and status not in not_done,
-        as_text(record.get("AccountId")),
     )
 
 
 def activity_from_event(record: Mapping[str, Any]) -> Activity:
     """A past Event with a contact: a contact moment."""
     return Activity(
-        _required_text(record, "OwnerId", "event"),
-        _required_text(record, "WhoId", "event"),
+        required_text(record, "OwnerId", "event"),
+        required_text(record, "WhoId", "event"),
         as_date(record.get("ActivityDate"), f"event {record.get('Id')!r} ActivityDate"),
         True,
         as_text(record.get("AccountId")),
-    )
-
-
-def with_marker(description: str, key: str) -> str:
-    """``description`` with the key marker on a line of its own at the end."""
-    return f"{description}\n{KEY_MARKER.format(key=key)}"
-
-
-def split_marker(text: str | None) -> tuple[str, str | None]:
-    """``(description without the marker, key)``; the key is ``None`` when no marker ends it."""
-    text = text or ""
-    match = _MARKER.search(text)
-    if match is None:
-        return text, None
-    return text[: match.start()], match.group(1)
-
-
-def task_record(record: Mapping[str, Any], key_field: str | None) -> TaskRecord | None:
-    """An open Task as one of ours, or ``None`` when it carries no key (someone else's)."""
-    raw = as_text(record.get("Description"))
-    if key_field:
-        key = as_text(record.get(key_field))
-        description = raw or ""
-    else:
-        description, key = split_marker(raw)
-    if not key:
-        return None
-    what = f"task {record.get('Id')!r}"
-    return TaskRecord(
-        _required_text(record, "Id", "task"),
-        key,
-        _required_text(record, "WhatId", "task"),
-        _required_text(record, "OwnerId", "task"),
-        as_text(record.get("WhoId")) or "",
-        as_date(record.get("ActivityDate"), f"{what} ActivityDate"),
-        as_text(record.get("Subject")) or "",
-        description,
     )
 
 
@@ -460,39 +396,3 @@ def field_update_record(
         else:
             record[fields[target]] = value
     return record
-
-
-def _task_text(description: str, key: str, key_field: str | None) -> dict[str, Any]:
-    if key_field:
-        return {"Description": description, key_field: key}
-    return {"Description": with_marker(description, key)}
-
-
-def task_create_record(draft: TaskDraft, key_field: str | None) -> dict[str, Any]:
-    """A TaskDraft as a Task: owner = member, what = account, who = contact, due = date."""
-    return {
-        "attributes": {"type": "Task"},
-        "OwnerId": draft.member_id,
-        "WhatId": draft.account_id,
-        "WhoId": draft.contact_id or None,
-        "ActivityDate": draft.due_date.isoformat(),
-        "Subject": draft.subject,
-        "Status": DEFAULT_OPEN_STATUS,
-        **_task_text(draft.description, draft.key, key_field),
-    }
-
-
-def task_update_record(update: TaskUpdate, key_field: str | None) -> dict[str, Any]:
-    """A rescheduled task: new due date, subject and description (the key is kept)."""
-    return {
-        "attributes": {"type": "Task"},
-        "id": update.id,
-        "ActivityDate": update.due_date.isoformat(),
-        "Subject": update.subject,
-        **_task_text(update.description, update.key, key_field),
-    }
-
-
-def task_close_record(task_id: str, status: str) -> dict[str, Any]:
-    """A task closed with ``status`` (a closed value of the Task Status picklist)."""
-    return {"attributes": {"type": "Task"}, "id": task_id, "Status": status}

@@ -46,6 +46,7 @@ __all__ = [
     "activity_queries",
     "api_name",
     "chunks",
+    "closed_tasks_by_key_query",
     "contacts_query",
     "open_tasks_by_id_query",
     "open_tasks_query",
@@ -167,23 +168,32 @@ def _money(field: str, multi_currency: bool) -> str:
     return f"convertCurrency({field})" if multi_currency else field
 
 
-def accounts_query(fields: QueryFields) -> str:
-    """Accounts with owner, attribute fields, integration stage and target fields, in id order
-    (a stable order for reports; the method breaks its ties by id)."""
+def accounts_query(fields: QueryFields, *, person_accounts: bool = False) -> str:
+    """Accounts with owner, attribute fields, integration stage and target fields.
+
+    No ``ORDER BY``: "Use of ORDER BY in a Bulk 2.0 query disables PKChunking for the query"
+    and large ones then time out ("Troubleshooting Query Timeouts",
+    https://developer.salesforce.com/docs/platform/api-asynch/guide/bulk-api-2-0-troubleshoot-query-timeouts.html);
+    the source sorts by id.
+    With person accounts, ``IsPersonAccount`` is read so that consumers are left out.
+    """
     names = ["Id", "Name", "OwnerId", *(f for _, f in fields.attributes)]
     if fields.integration_stage:
         names.append(fields.integration_stage)
     names += [f for _, f in fields.targets]
-    return select(names, "Account") + " ORDER BY Id"
+    if person_accounts:
+        names.append("IsPersonAccount")
+    return select(names, "Account")
 
 
-def revenue_query(fields: QueryFields, section: SalesforceSection, start: date, end: date) -> str:
+def revenue_query(
+    fields: QueryFields, section: SalesforceSection, start: date, end: date, *, money: bool
+) -> str:
     """Closed-won revenue with ``start < CloseDate <= end``, one row per opportunity or line.
 
-    Multi-currency orgs get ``convertCurrency()`` on amount and margin (the margin field must
-    then be a currency field); nothing is summed in SOQL.
+    ``money``: the org is multi-currency, so amount and margin are read with ``convertCurrency()``
+    (the margin field must then be a currency field); nothing is summed in SOQL.
     """
-    money = section.multi_currency
     if section.revenue_object == "line_item":
         names = [
             "Id",
@@ -251,20 +261,28 @@ def users_query(fields: QueryFields, ids: Sequence[str]) -> str:
     return select(names, "User", "IsActive = true AND Id IN {ids}", ids=list(ids))
 
 
-def activity_queries(since: date, until: date) -> tuple[str, str]:
-    """Tasks and events with a contact (``WhoId``) dated ``since < ActivityDate <= until``."""
-    where = "WhoId != null AND ActivityDate > {since} AND ActivityDate <= {until}"
-    tasks = select(
-        ["Id", "WhoId", "OwnerId", "AccountId", "ActivityDate", "IsClosed", "Status"],
-        "Task",
-        where,
-        since=since,
-        until=until,
+def activity_queries(since: date, until: date, key_field: str | None) -> tuple[str, str]:
+    """Tasks and events with a contact (``WhoId``) dated ``since < ActivityDate <= until``.
+
+    Run with ``queryAll``: activities older than about a year are archived and ``query`` leaves
+    them out ("Archived Activities", https://help.salesforce.com/s/articleView?id=sf.activities_archived.htm;
+    "QueryAll", https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_queryall.htm),
+    so deleted rows, which ``queryAll`` also returns, are filtered out. Tasks carry their key (or
+    Description, for the marker) so that tasks the product closed are not counted as contact.
+    Group-event children (``IsChild``: one copy per invitee, "Event", Object Reference,
+    https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_event.htm)
+    are left out: one meeting is one contact moment of its owner.
+    """
+    where = (
+        "IsDeleted = false AND WhoId != null AND ActivityDate > {since} AND ActivityDate <= {until}"
     )
+    task_fields = ["Id", "WhoId", "OwnerId", "AccountId", "ActivityDate", "IsClosed", "Status"]
+    task_fields.append(key_field or "Description")
+    tasks = select(task_fields, "Task", where, since=since, until=until)
     events = select(
         ["Id", "WhoId", "OwnerId", "AccountId", "ActivityDate"],
         "Event",
-        where,
+        where + " AND IsChild = false",
         since=since,
         until=until,
     )
@@ -285,6 +303,16 @@ def open_tasks_query(fields: QueryFields) -> str:
             key=fields.task_key,
         )
     return select(_TASK_FIELDS, "Task", "IsClosed = false AND WhatId != null")
+
+
+def closed_tasks_by_key_query(key_field: str, keys: Sequence[str]) -> str:
+    """Closed tasks still holding one of ``keys`` (their unique key blocks a new task); run with
+    ``queryAll``, since an archived task holds its key too."""
+    return select(
+        ["Id", key_field], "Task",
+        "IsDeleted = false AND IsClosed = true AND {key:literal} IN {keys}",
+        key=key_field, keys=list(keys),
+    )  # fmt: skip
 
 
 def open_tasks_by_id_query(fields: QueryFields, ids: Sequence[str]) -> str:

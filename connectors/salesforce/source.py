@@ -20,9 +20,17 @@ What is read (field names from ``[salesforce]``):
 * members: the active Users referenced as account owner or team member;
 * team: AccountTeamMembers; an account's owner becomes its account manager when no team row of
   that account maps to ``account_manager`` (only when the owner is an active user);
-* activities: Tasks and Events with a WhoId in the window (a task counts as a contact moment when
-  it is closed with a status other than the product's own "closed, not done" status);
-* open tasks: Tasks not closed that carry a key (key field, or Description marker).
+* activities: Tasks and Events with a contact (``WhoId`` a Contact, not a Lead) in the window,
+  archived ones included (``queryAll``); a task counts as a contact moment when it is closed and
+  the product did not close it (:mod:`.tasks`); group-event children are not read;
+* open tasks: Tasks not closed that carry a live key (key field, or Description marker).
+
+What the org itself has is read once through :class:`~.org.OrgFacts`: whether it is
+multi-currency (amounts then read with ``convertCurrency()``), whether it has person accounts
+(left out: a consumer is not a key account, and nothing of theirs is read), the Task Status
+values (a configured closing status must be closed in this org), and, for role maps set in the
+file, the picklist values they must name. AccountTeamMember may be switched off in an org: then
+account owners are the only team (a warning says so).
 """
 
 from __future__ import annotations
@@ -50,28 +58,31 @@ from crm_accounts.ports import AccountRecord, TaskRecord
 
 from . import soql
 from .bulk import BulkClient
-from .http import LOGGER, SalesforceHttp
+from .http import LOGGER, ApiError, SalesforceHttp
 from .mapping import (
     MappingError,
     RoleMap,
     account_from_record,
     activity_from_event,
-    activity_from_task,
     as_bool,
     as_text,
     contact_from_contact,
     contact_from_relation,
     member_from_user,
     revenue_line,
-    task_record,
     value_at,
 )
+from .org import OrgFacts
+from .tasks import activity_from_task, task_record
 
 __all__ = ["SalesforceSource", "SharedState"]
 
 _T = TypeVar("_T")
 #: Skipped records logged one by one per kind; the rest only counted.
 _LOGGED_PER_KIND = 20
+#: Key prefix of Contact ids ("Standard Field Record ID Prefix Decoder", Salesforce Help,
+#: https://help.salesforce.com/s/articleView?id=000385203&type=1): a WhoId may also be a Lead.
+_CONTACT_PREFIX = "003"
 
 
 @dataclass
@@ -82,6 +93,10 @@ class SharedState:
     owners: dict[str, str | None] | None = None
     #: Task id -> key of our open tasks, once they were read (kept current by the writer).
     open_tasks: dict[str, str] | None = None
+    #: Task id -> Description without the marker (marker mode: closing rewrites the marker).
+    descriptions: dict[str, str] = field(default_factory=dict)
+    #: Person accounts: read, left out, and nothing of theirs used.
+    excluded: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -100,15 +115,14 @@ class SalesforceSource:
         section: SalesforceSection,
         fields: soql.QueryFields,
         state: SharedState,
-        *,
-        not_done_statuses: frozenset[str] = frozenset({"Deferred"}),
+        org: OrgFacts,
     ) -> None:
         self.http = http
         self.bulk = bulk
         self.section = section
         self.fields = fields
         self.state = state
-        self.not_done = not_done_statuses
+        self.org = org
         self.batch_size = 2000
         self.skipped: Counter[str] = Counter()
         self.unknown_stages: Counter[str] = Counter()
@@ -120,9 +134,10 @@ class SalesforceSource:
 
     # -- plumbing -----------------------------------------------------------------------------
 
-    def records(self, query: str) -> Iterator[dict[str, Any]]:
-        """The rows of ``query``: REST pages, or a Bulk API 2.0 job for large results."""
-        pages = self.http.query(query, batch_size=self.batch_size)
+    def records(self, query: str, *, all_rows: bool = False) -> Iterator[dict[str, Any]]:
+        """The rows of ``query``: REST pages, or a Bulk API 2.0 job for large results;
+        ``all_rows`` runs it as ``queryAll`` (archived activities included)."""
+        pages = self.http.query(query, batch_size=self.batch_size, all_rows=all_rows)
         if pages.total_size > self.section.bulk_query_threshold and not pages.complete:
             log_event(
                 LOGGER,
@@ -130,7 +145,7 @@ class SalesforceSource:
                 f"{pages.total_size} rows exceed bulk_query_threshold; using a Bulk API job",
                 rows=pages.total_size,
             )
-            yield from self.bulk.query(query)
+            yield from self.bulk.query(query, all_rows=all_rows)
             return
         yield from pages
 
@@ -152,9 +167,15 @@ class SalesforceSource:
     # -- accounts -------------------------------------------------------------------------------
 
     def accounts(self) -> Iterator[AccountRecord]:
+        """Business accounts in id order (sorted here: ``ORDER BY`` would slow bulk queries)."""
         owners: dict[str, str | None] = {}
         interned: dict[str, str] = {}  # a few hundred owners for a million accounts
-        for row in self.records(soql.accounts_query(self.fields)):
+        person = self.org.person_accounts()
+        found: list[AccountRecord] = []
+        for row in self.records(soql.accounts_query(self.fields, person_accounts=person)):
+            if person and as_bool(row.get("IsPersonAccount")):
+                self.state.excluded.add(str(row.get("Id")))
+                continue
             try:
                 record, owner, stage = account_from_record(row, self.fields)
             except MappingError as exc:
@@ -163,8 +184,14 @@ class SalesforceSource:
             if stage is not None:
                 self.unknown_stages[stage] += 1
             owners[record.account.id] = interned.setdefault(owner, owner) if owner else None
-            yield record
+            found.append(record)
+        if self.state.excluded:
+            log_event(LOGGER, "salesforce.person_accounts",
+                      f"{len(self.state.excluded)} person account(s) left out", logging.INFO,
+                      count=len(self.state.excluded))  # fmt: skip
         self.state.owners = owners
+        found.sort(key=lambda record: record.account.id)
+        yield from found
 
     def attribute_names(self) -> frozenset[str]:
         """The configured attribute names (whether or not an account has a value)."""
@@ -183,17 +210,22 @@ class SalesforceSource:
     # -- revenue, contacts --------------------------------------------------------------------
 
     def revenue_lines(self, period: Period) -> Iterator[RevenueLine]:
-        query = soql.revenue_query(self.fields, self.section, period.start, period.end)
+        query = soql.revenue_query(
+            self.fields, self.section, period.start, period.end, money=self.org.multi_currency()
+        )
         line_item = self.section.revenue_object == "line_item"
-        return self._mapped(
+        excluded = self.state.excluded
+        lines = self._mapped(
             "revenue line", self.records(query), lambda r: revenue_line(r, self.fields, line_item)
         )
+        return (line for line in lines if line.account_id not in excluded)
 
     def contacts(self) -> Iterator[Contact]:
         query = soql.contacts_query(self.fields, self.section)
         if self.section.contact_roles_source == "contact_field":
             role_field = self.fields.contact_role
             assert role_field is not None
+            self.org.check_role_values("contact_roles", "Contact", role_field)
 
             def from_contact(row: dict[str, Any]) -> Contact:
                 return contact_from_contact(
@@ -201,6 +233,7 @@ class SalesforceSource:
                 )
 
             return self._mapped("contact", self.records(query), from_contact)
+        self.org.check_role_values("contact_roles", "AccountContactRelation", "Roles")
         return self._mapped(
             "contact",
             self.records(query),
@@ -213,7 +246,8 @@ class SalesforceSource:
         if self._team_rows is None:
             rows: dict[tuple[str, str], _TeamRow] = {}
             pioneer_field = self.fields.pioneer
-            for row in self.records(soql.team_query(self.fields)):
+            self.org.check_role_values("team_roles", "AccountTeamMember", "TeamMemberRole")
+            for row in self._team_records():
                 account_id, user_id = as_text(row.get("AccountId")), as_text(row.get("UserId"))
                 if not account_id or not user_id:
                     self._skip("team member", f"{row.get('Id')!r}: AccountId or UserId is empty")
@@ -224,6 +258,18 @@ class SalesforceSource:
                     place.pioneer = True
             self._team_rows = rows
         return self._team_rows
+
+    def _team_records(self) -> Iterator[dict[str, Any]]:
+        """AccountTeamMember rows; none when account teams are off in the org (the query is
+        refused with ``INVALID_TYPE``: "sObject type ... is not supported")."""
+        try:
+            yield from self.records(soql.team_query(self.fields))
+        except ApiError as exc:
+            if exc.code != "INVALID_TYPE" or "AccountTeamMember" not in str(exc):
+                raise
+            log_event(LOGGER, "salesforce.no_account_teams",
+                      "AccountTeamMember is not available in this org (Account Teams are off): "
+                      "account owners are the only team members", logging.WARNING)  # fmt: skip
 
     def _read_users(self) -> dict[str, dict[str, Any]]:
         if self._users is None:
@@ -286,14 +332,31 @@ class SalesforceSource:
     # -- activities and tasks -----------------------------------------------------------------
 
     def activities(self, since: date, until: date) -> Iterator[Activity]:
-        tasks, events = soql.activity_queries(since, until)
-        yield from self._mapped(
-            "task activity", self.records(tasks), lambda r: activity_from_task(r, self.not_done)
+        key_field = self.fields.task_key
+        tasks, events = soql.activity_queries(since, until, key_field)
+        yield from self._contact_activities(
+            "task activity",
+            self.records(tasks, all_rows=True),
+            lambda r: activity_from_task(r, key_field),
         )
-        yield from self._mapped("event activity", self.records(events), activity_from_event)
+        yield from self._contact_activities(
+            "event activity", self.records(events, all_rows=True), activity_from_event
+        )
+
+    def _contact_activities(
+        self, kind: str, rows: Iterable[dict[str, Any]], fn: Callable[[dict[str, Any]], Activity]
+    ) -> Iterator[Activity]:
+        """Activities whose WhoId is a contact, not a lead, on an account that is not left out."""
+        excluded = self.state.excluded
+        for activity in self._mapped(kind, rows, fn):
+            if activity.contact_id.startswith(_CONTACT_PREFIX) and (
+                activity.account_id not in excluded
+            ):
+                yield activity
 
     def open_tasks(self) -> Iterator[TaskRecord]:
-        """Open tasks this product created (a key in the key field or the marker), no others."""
+        """Open tasks this product created (a live key in the key field or the marker)."""
+        self.org.closing_status()  # a configured status the org does not close with: exit 2
         found: dict[str, str] = {}
         key_field = self.fields.task_key
         for row in self.records(soql.open_tasks_query(self.fields)):
@@ -304,6 +367,8 @@ class SalesforceSource:
                 continue
             if task is not None:
                 found[task.id] = task.key
+                if not key_field:
+                    self.state.descriptions[task.id] = task.description
                 yield task
         self.state.open_tasks = found
 

@@ -23,7 +23,14 @@ Per-record outcomes:
   again, at most ``max_attempts`` rounds, with a logged, jittered wait;
 * any other per-record error: a failed :class:`WriteResult` with Salesforce's code and message;
 * a create whose request may have reached Salesforce before failing is reported failed, not
-  resent: the next sync finds the task by its key if it exists.
+  resent: the next sync finds the task by its key if it exists;
+* a create refused with ``DUPLICATE_VALUE`` because a *closed* task (completed by a rep) still
+  holds the unique key: that task's key is retired (:mod:`.tasks`) and the create sent once more.
+  An *open* holder is a task of ours made meanwhile (another run): the create stays refused.
+
+New tasks get the org's default open Task Status; closing uses the org's closing status
+(:class:`~.org.OrgFacts`) and retires the key, so a closed task is never read back as open or as
+a contact moment and is never closed again.
 
 Several updates of one account in one call are merged in order into one record. Values of
 target fields that are number fields in the org (one describe of Account per connector) are sent
@@ -57,17 +64,18 @@ from crm_accounts.ports import (
 from . import soql
 from .bulk import BULK_INGEST_CALLS, NULL_CELL, BulkClient
 from .http import LOGGER, ApiError, OutcomeUnknownError, SalesforceHttp
-from .mapping import (
-    NUMERIC_TARGETS,
-    field_update_record,
-    number_value,
+from .mapping import NUMERIC_TARGETS, as_text, field_update_record, number_value
+from .org import OrgFacts
+from .source import SharedState
+from .tasks import (
+    key_state,
+    retire_record,
     split_marker,
     task_close_record,
     task_create_record,
     task_record,
     task_update_record,
 )
-from .source import SharedState
 
 __all__ = ["COLLECTION_SIZE", "SalesforceWriter", "estimate_calls"]
 
@@ -75,6 +83,7 @@ __all__ = ["COLLECTION_SIZE", "SalesforceWriter", "estimate_calls"]
 COLLECTION_SIZE = 200
 _TARGETS = frozenset(t.value for t in TargetField)
 _LOCKED = "UNABLE_TO_LOCK_ROW"
+_DUPLICATE = "DUPLICATE_VALUE"
 _NOT_OURS = "no open task of ours"
 _UNKNOWN_ACCOUNT = "unknown account"
 _SALESFORCE_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
@@ -116,6 +125,7 @@ class SalesforceWriter:
         section: SalesforceSection,
         fields: soql.QueryFields,
         state: SharedState,
+        org: OrgFacts,
         *,
         random_fraction: Callable[[], float] = random.random,
     ) -> None:
@@ -124,6 +134,7 @@ class SalesforceWriter:
         self.section = section
         self.fields = fields
         self.state = state
+        self.org = org
         self.target_fields = dict(fields.targets)
         self.random_fraction = random_fraction
         self._numeric: frozenset[str] | None = None
@@ -252,7 +263,7 @@ class SalesforceWriter:
         the documented default types when the describe is refused."""
         if self._numeric is None:
             try:
-                described = self.http.rest("describe", "sobjects/Account/describe") or {}
+                described = self.org.describe("Account") or {}
             except ApiError as exc:
                 log_event(LOGGER, "salesforce.describe_refused",
                           f"cannot describe Account ({exc}); assuming the default field types",
@@ -337,11 +348,12 @@ class SalesforceWriter:
         return None
 
     def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]:
-        """Create open tasks (Status "Not Started") carrying their key."""
+        """Create open tasks (the org's default open status) carrying their key."""
         results = [WriteResult(d.key, False, error=self._draft_refusal(d)) for d in drafts]
         accepted = [i for i, r in enumerate(results) if r.error is None]
         key_field = self.fields.task_key
-        records = [task_create_record(drafts[i], key_field) for i in accepted]
+        status = self.org.open_status()
+        records = [task_create_record(drafts[i], key_field, status) for i in accepted]
         if self._use_bulk(len(records)):
             columns = list(dict.fromkeys(k for r in records for k in r if k != "attributes"))
             rows = [{k: "" if v is None else str(v) for k, v in r.items() if k != "attributes"}
@@ -357,6 +369,14 @@ class SalesforceWriter:
             outcomes = self._bulk("Task", "insert", columns, rows, match)
         else:
             outcomes = self._send("POST", "composite_create", records)
+        blocked = [n for n, o in enumerate(outcomes) if not o.ok and _DUPLICATE in (o.error or "")]
+        if key_field and blocked:
+            freed = self._retire_closed_holders({drafts[accepted[n]].key for n in blocked})
+            again = [n for n in blocked if drafts[accepted[n]].key in freed]
+            if again:
+                resent = self._send("POST", "composite_create", [records[n] for n in again])
+                for n, outcome in zip(again, resent, strict=True):
+                    outcomes[n] = outcome
         for i, outcome in zip(accepted, outcomes, strict=True):
             draft = drafts[i]
             if outcome.ok:
@@ -366,6 +386,26 @@ class SalesforceWriter:
             else:
                 results[i] = WriteResult(draft.key, False, error=outcome.error)
         return results
+
+    def _retire_closed_holders(self, keys: set[str]) -> set[str]:
+        """Retire the keys closed tasks still hold among ``keys``; the keys now free."""
+        key_field = self.fields.task_key
+        assert key_field is not None
+        holders: list[tuple[str, str]] = []
+        for chunk in soql.chunks(sorted(keys)):
+            query = soql.closed_tasks_by_key_query(key_field, chunk)
+            for row in self.http.query(query, all_rows=True):
+                task_id, value = as_text(row.get("Id")), as_text(row.get(key_field))
+                if task_id and value and key_state(value)[1] == "open":
+                    holders.append((task_id, value))
+        if not holders:
+            return set()
+        log_event(LOGGER, "salesforce.retire_keys",
+                  f"{len(holders)} completed task(s) still hold a key needed again; retiring them",
+                  tasks=len(holders))  # fmt: skip
+        records = [retire_record(task_id, value, key_field) for task_id, value in holders]
+        outcomes = self._send("PATCH", "composite_update", records)
+        return {value for (_, value), o in zip(holders, outcomes, strict=True) if o.ok}
 
     def _ours(self, ids: Sequence[str]) -> dict[str, str]:
         """Task id -> key for those of ``ids`` that are open tasks of ours."""
@@ -379,6 +419,7 @@ class SalesforceWriter:
                 task = task_record(row, self.fields.task_key)
                 if task is not None:
                     found[task.id] = task.key
+                    self.state.descriptions[task.id] = task.description
         return found
 
     def _change_tasks(
@@ -437,10 +478,17 @@ class SalesforceWriter:
         )
 
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
-        """Close open tasks of ours with the given status; a task closed before is refused."""
+        """Close open tasks of ours with the org's closing status (``TaskClose.status`` is the
+        configured one, already checked against the org) and retire their keys; a task closed
+        before is refused."""
+        status = self.org.closing_status()
+        key_field = self.fields.task_key
+        descriptions = self.state.descriptions
         return self._change_tasks(
             closes,
-            lambda i: task_close_record(closes[i].id, closes[i].status),
+            lambda i: task_close_record(
+                closes[i].id, closes[i].key, status, key_field, descriptions.get(closes[i].id)
+            ),
             "composite_update",
             closing=True,
         )

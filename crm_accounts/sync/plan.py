@@ -44,7 +44,8 @@ _SHARE = Decimal("1e-6")
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
     overwrite_manual_edits: bool = True
-    closed_status: str = "Deferred"
+    #: ``[plan] closed_status``; ``None`` lets the connector use what its CRM treats as closed.
+    closed_status: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

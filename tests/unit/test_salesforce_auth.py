@@ -153,15 +153,53 @@ def test_the_jwt_bearer_flow_posts_a_signed_assertion_for_the_user() -> None:
         form["assertion"],
         public,
         algorithms=["RS256"],
-        audience=LOGIN,
+        audience="https://login.salesforce.com",
         options={"verify_exp": False},
     )
-    assert claims == {
+    assert claims == {  # the audience is the login host, whatever host the token is asked at
         "iss": "cid",
         "sub": "ops@acme.example",
-        "aud": LOGIN,
+        "aud": "https://login.salesforce.com",
         "exp": 1_800_000_000 + 180,
     }
+
+
+@pytest.mark.parametrize(
+    ("login_url", "audience"),
+    [
+        ("https://login.salesforce.com", "https://login.salesforce.com"),
+        ("https://acme.my.salesforce.com", "https://login.salesforce.com"),
+        ("https://test.salesforce.com", "https://test.salesforce.com"),
+        ("https://acme--uat.sandbox.my.salesforce.com", "https://test.salesforce.com"),
+    ],
+)
+def test_the_jwt_audience_is_a_login_host_never_the_my_domain(
+    login_url: str, audience: str
+) -> None:
+    assert SalesforceSection(login_url=login_url).audience() == audience
+    pinned = SalesforceSection(login_url=login_url, jwt_audience="https://test.salesforce.com")
+    assert pinned.audience() == "https://test.salesforce.com"
+
+
+@pytest.mark.parametrize("host", ["login.salesforce.com", "test.salesforce.com"])
+def test_client_credentials_on_a_login_host_is_refused_naming_my_domain(host: str) -> None:
+    from crm_accounts.config import parse_config
+
+    text = f'[salesforce]\nauth = "client_credentials"\nlogin_url = "https://{host}"\n'
+    with pytest.raises(ConfigError, match="My Domain"):
+        parse_config(text)
+    parse_config(
+        '[salesforce]\nauth = "client_credentials"\nlogin_url = "https://acme.my.salesforce.com"\n'
+    )
+
+
+@pytest.mark.parametrize("version", ["21.0", "30.0", "46.0"])
+def test_retired_and_pre_bulk_query_api_versions_are_refused(version: str) -> None:
+    from crm_accounts.config import parse_config
+
+    with pytest.raises(ConfigError, match=f"API version {version} is too old"):
+        parse_config(f'[salesforce]\napi_version = "{version}"\n')
+    assert parse_config('[salesforce]\napi_version = "47.0"\n').salesforce.api_version == "47.0"
 
 
 def test_the_private_key_can_come_from_a_file(tmp_path: Path) -> None:

@@ -13,7 +13,6 @@ from crm_accounts.connectors.salesforce.mapping import (
     RoleMap,
     account_from_record,
     activity_from_event,
-    activity_from_task,
     as_decimal,
     contact_from_contact,
     contact_from_relation,
@@ -21,16 +20,9 @@ from crm_accounts.connectors.salesforce.mapping import (
     member_from_user,
     nest,
     revenue_line,
-    split_marker,
-    task_close_record,
-    task_create_record,
-    task_record,
-    task_update_record,
-    with_marker,
 )
 from crm_accounts.connectors.salesforce.soql import query_fields
 from crm_accounts.domain.model import DmuRole, IntegrationStage, PsuRole
-from crm_accounts.ports import TaskDraft, TaskUpdate
 
 SECTION = SalesforceSection(
     attributes={"fit": "Strategic_Fit__c", "city": "BillingCity", "industry": "Industry"},
@@ -196,22 +188,6 @@ def test_a_user_becomes_a_member_with_a_whole_capacity() -> None:
         )
 
 
-def test_a_closed_task_is_a_contact_moment_unless_it_was_closed_as_not_done() -> None:
-    row = {
-        "Id": "00TA",
-        "WhoId": "003A",
-        "OwnerId": "005A",
-        "AccountId": "001A",
-        "ActivityDate": "2026-10-01",
-        "IsClosed": True,
-        "Status": "Completed",
-    }
-    done = activity_from_task(row, frozenset({"Deferred"}))
-    assert done == ("005A", "003A", date(2026, 10, 1), True, "001A")
-    assert not activity_from_task({**row, "Status": "Deferred"}, frozenset({"Deferred"})).completed
-    assert not activity_from_task({**row, "IsClosed": False}, frozenset()).completed
-
-
 def test_a_past_event_is_a_contact_moment() -> None:
     row = {
         "Id": "00UA",
@@ -244,39 +220,6 @@ def test_a_bulk_csv_row_is_read_like_a_rest_record() -> None:
         as_decimal("twelve", "amount")
 
 
-def test_the_description_marker_round_trips_text_with_any_line_breaks() -> None:
-    for text in ("", "one line", 'line one\nline two\r\nthree\rend, "quoted"\n', "\n\n"):
-        assert split_marker(with_marker(text, "kam1-abc,1")) == (text, "kam1-abc,1")
-    assert split_marker("their own\nreminder") == ("their own\nreminder", None)
-    assert split_marker(None) == ("", None)
-
-
-def test_an_open_task_is_ours_only_with_a_key() -> None:
-    row = {
-        "Id": "00TA",
-        "WhatId": "001A",
-        "OwnerId": "005A",
-        "WhoId": "003A",
-        "ActivityDate": "2026-12-01",
-        "Subject": "Meet Ann",
-        "Description": "why",
-        "KAM_Task_Key__c": "k1",
-    }
-    task = task_record(row, "KAM_Task_Key__c")
-    assert task is not None
-    assert (task.id, task.key, task.account_id, task.due_date) == (
-        "00TA",
-        "k1",
-        "001A",
-        date(2026, 12, 1),
-    )
-    assert task_record({**row, "KAM_Task_Key__c": None}, "KAM_Task_Key__c") is None
-    marked = task_record({**row, "Description": with_marker("why", "k2")}, None)
-    assert marked is not None
-    assert (marked.key, marked.description) == ("k2", "why")
-    assert task_record(row, None) is None
-
-
 def test_field_updates_become_collection_records_with_numbers_and_nulls() -> None:
     record = field_update_record(
         "001A",
@@ -290,38 +233,4 @@ def test_field_updates_become_collection_records_with_numbers_and_nulls() -> Non
         "KAM_Revenue__c": 1200.5,
         "KAM_Rating_Position__c": 3,
         "KAM_Open_Gaps__c": None,
-    }
-
-
-def test_a_task_draft_becomes_a_task_owned_by_the_member_on_the_account_and_contact() -> None:
-    draft = TaskDraft("k1", "001A", "005A", "003A", date(2026, 12, 1), "Meet Ann", "never met")
-    assert task_create_record(draft, "KAM_Task_Key__c") == {
-        "attributes": {"type": "Task"},
-        "OwnerId": "005A",
-        "WhatId": "001A",
-        "WhoId": "003A",
-        "ActivityDate": "2026-12-01",
-        "Subject": "Meet Ann",
-        "Status": "Not Started",
-        "Description": "never met",
-        "KAM_Task_Key__c": "k1",
-    }
-    marked = task_create_record(draft, None)
-    assert marked["Description"] == "never met\n[kam-key:k1]"
-    assert "KAM_Task_Key__c" not in marked
-
-
-def test_updates_and_closes_carry_only_what_changes() -> None:
-    update = TaskUpdate("00TA", "k1", date(2027, 1, 1), "New", "later")
-    assert task_update_record(update, None) == {
-        "attributes": {"type": "Task"},
-        "id": "00TA",
-        "ActivityDate": "2027-01-01",
-        "Subject": "New",
-        "Description": "later\n[kam-key:k1]",
-    }
-    assert task_close_record("00TA", "Deferred") == {
-        "attributes": {"type": "Task"},
-        "id": "00TA",
-        "Status": "Deferred",
     }

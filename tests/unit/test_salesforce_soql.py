@@ -47,15 +47,18 @@ def test_the_accounts_query_reads_only_the_fields_needed() -> None:
     )
     query = soql.accounts_query(soql.query_fields(section))
     assert query.startswith("SELECT Id, Name, OwnerId, Strategic_Fit__c, Integration_Stage__c, ")
-    assert query.endswith(" FROM Account ORDER BY Id")
+    assert query.endswith(" FROM Account")  # no ORDER BY: it disables Bulk API PK chunking
     assert "KAM_Segment__c" in query
     assert "KAM_Computed_At__c" in query
+    assert "IsPersonAccount" not in query
+    person = soql.accounts_query(soql.query_fields(section), person_accounts=True)
+    assert person.endswith(", IsPersonAccount FROM Account")
 
 
 def test_revenue_is_filtered_by_period_with_unquoted_date_literals() -> None:
     section = SalesforceSection(margin_field="Margin__c")
     query = soql.revenue_query(
-        soql.query_fields(section), section, date(2025, 11, 27), date(2026, 11, 27)
+        soql.query_fields(section), section, date(2025, 11, 27), date(2026, 11, 27), money=False
     )
     assert query == (
         "SELECT Id, AccountId, CloseDate, Amount, Margin__c FROM Opportunity WHERE IsWon = true "
@@ -64,11 +67,9 @@ def test_revenue_is_filtered_by_period_with_unquoted_date_literals() -> None:
 
 
 def test_multi_currency_orgs_convert_amounts_in_select_only() -> None:
-    section = SalesforceSection(
-        multi_currency=True, revenue_object="line_item", margin_field="Margin__c"
-    )
+    section = SalesforceSection(revenue_object="line_item", margin_field="Margin__c")
     query = soql.revenue_query(
-        soql.query_fields(section), section, date(2025, 1, 1), date(2026, 1, 1)
+        soql.query_fields(section), section, date(2025, 1, 1), date(2026, 1, 1), money=True
     )
     select, where = query.split(" WHERE ")
     assert "convertCurrency(TotalPrice)" in select
@@ -95,13 +96,18 @@ def test_users_are_read_by_id_lists_with_quoted_ids() -> None:
 
 
 def test_activities_are_read_in_the_window_with_a_contact() -> None:
-    tasks, events = soql.activity_queries(date(2025, 11, 27), date(2026, 11, 27))
-    for query in (tasks, events):
-        assert query.endswith(
-            "WHERE WhoId != null AND ActivityDate > 2025-11-27 AND ActivityDate <= 2026-11-27"
-        )
+    tasks, events = soql.activity_queries(date(2025, 11, 27), date(2026, 11, 27), "Key__c")
+    window = (
+        "WHERE IsDeleted = false AND WhoId != null AND ActivityDate > 2025-11-27 "
+        "AND ActivityDate <= 2026-11-27"
+    )
+    assert tasks.endswith(window)
+    assert events.endswith(window + " AND IsChild = false")  # one meeting, not one per invitee
     assert " FROM Task " in tasks
+    assert "Key__c" in tasks.split(" FROM ")[0]
     assert " FROM Event " in events
+    marked, _ = soql.activity_queries(date(2025, 11, 27), date(2026, 11, 27), None)
+    assert "Description" in marked.split(" FROM ")[0]
 
 
 def test_open_tasks_of_ours_are_found_by_key_field_or_read_for_the_marker() -> None:
