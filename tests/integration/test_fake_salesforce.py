@@ -743,7 +743,7 @@ def _assertion(fake: Fake, key: rsa.RSAPrivateKey, **claims: Any) -> str:
     values = {
         "iss": fake.oauth.client_id,
         "sub": fake.oauth.username,
-        "aud": fake.url,
+        "aud": "https://login.salesforce.com",  # the login host, not the instance URL
         "exp": int(time.time()) + 180,
         **claims,
     }
@@ -781,6 +781,7 @@ def test_jwt_bearer_grant_issues_a_token_the_api_accepts(
     ("claims", "error", "description"),
     [
         ({"aud": "https://evil.example"}, "invalid_grant", "audience is invalid"),
+        ({"aud": "https://test.salesforce.com"}, "invalid_grant", "audience is invalid"),
         ({"exp": 1_000_000}, "invalid_grant", "expired authorization code"),
         ({"iss": "someone-else"}, "invalid_client_id", "client identifier invalid"),
         ({"sub": "nobody@example.com"}, "invalid_grant", "user hasn't approved this consumer"),

@@ -15,6 +15,17 @@ Handlers:
   and ``nextRecordsUrl`` while more remain; a locator is released once read to the end and then
   answers 400 ``INVALID_QUERY_LOCATOR`` "invalid query locator" (Salesforce Help,
   "'INVALID_QUERY_LOCATOR' Salesforce Error", https://help.salesforce.com/s/articleView?id=000384958).
+* ``GET /queryAll?q=`` — "QueryAll" (REST API Developer Guide,
+  https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_queryall.htm):
+  as ``query`` but archived activities are included (:mod:`.activities`); its next pages are read
+  from ``/query/<locator>`` like a query's (assumed).
+* API versions: a version up to 30.0 answers 410 — "REST API returns 410: GONE" for the retired
+  versions 21.0-30.0 (7.0-20.0 retired earlier): "Salesforce Platform API Versions 21.0 through
+  30.0 Retirement", Salesforce Help, https://help.salesforce.com/s/articleView?id=000354473; the
+  body (``API_VERSION_RETIRED`` and its text) is assumed. Bulk API 2.0 query resources exist
+  from 47.0 ("This resource is available in API version 47.0 and later", "Get Information About
+  All Query Jobs") and ingest from 41.0 ("Upload Job Data"); below that the path is unknown:
+  404 ``NOT_FOUND``. Versions above 67.0 are unknown too.
 * ``GET /sobjects/<Object>/describe`` — "sObject Describe".
 * ``GET /limits`` — "Limits" (``{"DailyApiRequests": {"Max", "Remaining"}, ...}``,
   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_limits.htm).
@@ -81,6 +92,7 @@ _ROUTES: list[tuple[str, str, list[str], str]] = [
         "/tooling/sobjects/<object>",
     ),
     (f"{_DATA}/query/", "query", ["GET"], "/query"),
+    (f"{_DATA}/queryAll/", "query_all", ["GET"], "/queryAll"),
     (f"{_DATA}/query/<locator>", "query_more", ["GET"], "/query/<locator>"),
     (f"{_DATA}/limits/", "limits", ["GET"], "/limits"),
     (
@@ -121,7 +133,14 @@ _ROUTES: list[tuple[str, str, list[str], str]] = [
     ),
 ]
 _TEMPLATES = {endpoint: template for _, endpoint, _, template in _ROUTES}
-_VERSION = re.compile(r"\d{2}\.0$")
+_VERSION = re.compile(r"\d{1,2}\.0$")
+#: The newest version the fake answers (Summer '26 is 67.0; Bulk API 2.0 guide version list).
+MAX_VERSION = 67
+#: Versions up to this one are retired: REST answers 410 GONE (see the module docstring).
+RETIRED_UP_TO = 30
+#: The first version with each Bulk API 2.0 resource ("available in API version 47.0 and later"
+#: for query jobs, 41.0 for ingest: Bulk API 2.0 Developer Guide).
+_BULK_SINCE = {"query": 47, "ingest": 41}
 _NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
 _BATCH = re.compile(r"batchSize\s*=\s*(\d+)", re.IGNORECASE)
 
@@ -200,8 +219,9 @@ class SalesforceApp:
         if endpoint == "userinfo":
             return self._userinfo(request)
         version = args.pop("version")
-        if not _VERSION.match(version) or not 20 <= float(version) <= 66:
-            return _json(404, _NOT_FOUND, self._limit_header())
+        problem = self._version_problem(version, endpoint)
+        if problem is not None:
+            return problem
         if not self._authorized(request):
             body = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
             return _json(401, body, self._limit_header())
@@ -215,6 +235,27 @@ class SalesforceApp:
             response = _json(exc.status, exc.body())
         response.headers.update(self._limit_header())
         return response
+
+    def _version_problem(self, version: str, endpoint: str) -> Response | None:
+        if not _VERSION.match(version) or float(version) > MAX_VERSION or float(version) < 1:
+            return _json(404, _NOT_FOUND, self._limit_header())
+        number = float(version)
+        if number <= RETIRED_UP_TO:
+            body = [
+                {
+                    "errorCode": "API_VERSION_RETIRED",
+                    "message": f"API version {version} is retired and no longer available.",
+                }
+            ]
+            return _json(410, body)
+        kind = None
+        if endpoint in ("query_jobs", "query_job", "query_results"):
+            kind = "query"
+        elif endpoint.startswith("ingest_"):
+            kind = "ingest"
+        if kind is not None and number < _BULK_SINCE[kind]:
+            return _json(404, _NOT_FOUND, self._limit_header())
+        return None
 
     def _authorized(self, request: Request) -> bool:
         header = request.headers.get("Authorization", "")
@@ -267,7 +308,10 @@ class SalesforceApp:
             201, {"id": field_id, "success": True, "errors": [], "warnings": [], "infos": []}
         )
 
-    def _query(self, request: Request, version: str) -> Response:
+    def _query_all(self, request: Request, version: str) -> Response:
+        return self._query(request, version, all_rows=True)
+
+    def _query(self, request: Request, version: str, *, all_rows: bool = False) -> Response:
         text = request.args.get("q")
         if not text:
             raise RequestError(400, "MALFORMED_QUERY", "A query string has to be specified")
@@ -276,7 +320,7 @@ class SalesforceApp:
         if match:
             batch = min(max(int(match.group(1)), 200), DEFAULT_BATCH)
         with self.org.lock:
-            compiled = compile_query(self.org, text)
+            compiled = compile_query(self.org, text, all_rows=all_rows)
             matches = compiled.matches()
             if compiled.query.count:
                 return _json(200, {"totalSize": len(matches), "done": True, "records": []})

@@ -17,6 +17,13 @@ then runs and reports ``JobComplete`` (or ``Failed`` when a CSV column is not a 
 Aggregate queries (``COUNT()``) are refused at creation ("Aggregate Functions such as COUNT()" are
 not supported by Bulk API 2.0 query; the fake answers 400 ``API_ERROR``, exact text unverified).
 Query results locators are the base64 of the row offset, like real ones.
+
+An upload larger than "150 MB of base64 encoded content" ("Upload Job Data": "To account for the
+base64 conversion increase, upload data that does not exceed 100 MB",
+https://developer.salesforce.com/docs/platform/api-asynch/guide/upload-job-data.html) is refused:
+400 ``ClientInputError`` (a code the Bulk API error list documents for client input; status and
+text assumed); :attr:`Bulk.max_upload_base64` holds the limit. A ``queryAll`` query job includes
+archived activities, a ``query`` job leaves them out (:mod:`.activities`).
 """
 
 from __future__ import annotations
@@ -125,6 +132,9 @@ class Bulk:
         self.org = org
         self.jobs: dict[str, Job] = {}
         self.polls_before_complete = 0
+        #: The largest upload, measured as base64 ("does not in total exceed 150 MB of base64
+        #: encoded content", about 100 MB of CSV); tests set a small value.
+        self.max_upload_base64 = 150 * 1024 * 1024
         self._lock = threading.RLock()
         self._counter = 0
 
@@ -157,7 +167,7 @@ class Bulk:
                 "InvalidJob : operation must be query or queryAll and query is required",
             )
         with self.org.lock:
-            compiled = compile_query(self.org, text)
+            compiled = compile_query(self.org, text, all_rows=operation == "queryAll")
         if compiled.query.count:
             raise RequestError(
                 400,
@@ -262,6 +272,14 @@ class Bulk:
         )
 
     def upload(self, job: Job, data: str) -> None:
+        encoded = 4 * -(-len(data.encode("utf-8")) // 3)  # base64 length of the upload
+        if encoded > self.max_upload_base64:
+            raise RequestError(
+                400,
+                "ClientInputError",
+                f"Upload too large: {encoded} bytes of base64 content, the limit is "
+                f"{self.max_upload_base64}",
+            )
         with self._lock:
             if job.state != "Open":
                 raise _state_error(f"Job {job.id} is not open for uploads: {job.state}")

@@ -11,10 +11,16 @@ token responses). "invalid client credentials" for a wrong client secret is unve
 
 * ``urn:ietf:params:oauth:grant-type:jwt-bearer`` with ``assertion``: ``iss`` must be the
   configured client id (else ``invalid_client_id`` / "client identifier invalid"), ``sub`` the
-  configured username (else "user hasn't approved this consumer"), ``aud`` one of the accepted
-  login URLs (else "audience is invalid"), ``exp`` in the future (else "expired authorization
-  code", what orgs answer to a past ``exp``: simple-salesforce/simple-salesforce#491). With a
-  configured public key the RS256 signature is verified with PyJWT (else "invalid assertion").
+  configured username (else "user hasn't approved this consumer"), ``aud`` the login host:
+  "https://login.salesforce.com" for a production org, "https://test.salesforce.com" for a
+  sandbox (the JWT bearer flow page above: ``aud`` is the authorization server's URL; the
+  accepted values https://login.salesforce.com, https://test.salesforce.com or an Experience Cloud
+  site, as listed with the error in "Salesforce invalid_grant audience is invalid", Paragon,
+  https://www.useparagon.com/integration-error-solutions/salesforce-invalid-grant-audience-is-invalid),
+  never the instance URL (else "audience is invalid"), ``exp`` in the future (else "expired
+  authorization code", what orgs answer to a past ``exp``:
+  simple-salesforce/simple-salesforce#491). With a configured public key the RS256 signature
+  is verified with PyJWT (else "invalid assertion").
 * ``client_credentials`` with ``client_id``/``client_secret`` (else ``invalid_client`` /
   "invalid client credentials").
 * ``password`` with ``client_id``, ``client_secret``, ``username`` and ``password`` + security
@@ -53,10 +59,9 @@ class OAuthSettings:
     security_token: str = "fake-security-token"
     #: PEM public key (or certificate's key) for RS256 assertions; ``None`` skips the signature.
     public_key: str | bytes | None = None
-    #: Accepted ``aud`` values; the fake's own URL is added when the server starts.
-    audiences: set[str] = field(
-        default_factory=lambda: {"https://login.salesforce.com", "https://test.salesforce.com"}
-    )
+    #: Accepted ``aud`` values: the login host of the org (production or sandbox), never the
+    #: instance URL; a test may add the fake's own URL to accept an old-style assertion.
+    audiences: set[str] = field(default_factory=lambda: {"https://login.salesforce.com"})
 
 
 def _error(error: str, description: str) -> tuple[int, dict[str, Any]]:

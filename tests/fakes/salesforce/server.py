@@ -73,7 +73,7 @@ class FakeSalesforce:
         self.faults = Faults(self.state)
         self.calls = CallLog()
         self.bulk = Bulk(self.state)
-        self.oauth = oauth or OAuthSettings()
+        self.oauth = oauth or OAuthSettings(audiences={self.state.profile.login_host()})
         self.app = SalesforceApp(self.state, self.faults, self.calls, self.bulk, self.oauth)
         self.app.latency, self.app.sleep = latency, sleep
         self.token = self.state.issue_token()
@@ -100,7 +100,6 @@ class FakeSalesforce:
             ssl_context=context,
             request_handler=_QuietHandler,
         )
-        self.oauth.audiences.add(self.url)
         # A short poll interval keeps shutdown() (and so every test's teardown) fast.
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.02,), name="fake-salesforce", daemon=True

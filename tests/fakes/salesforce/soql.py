@@ -28,7 +28,8 @@ Reference). Anything else (GROUP BY, LIKE, OFFSET, subqueries, date literals suc
 answers 400 ``MALFORMED_QUERY``; unknown fields ``INVALID_FIELD`` ("No such column 'X' on entity
 'Account'. ..."), unknown objects ``INVALID_TYPE``. Messages carry the real
 ``ERROR at Row:1:Column:N`` layout; for constructs real SOQL accepts but this fake does not, the
-message says so. Without ORDER BY, rows come in id (creation) order; nulls sort first.
+message says so. Without ORDER BY, rows come in id (creation) order; nulls sort first. ``query``
+leaves archived activities out, ``queryAll`` keeps them (:mod:`.activities`).
 """
 
 from __future__ import annotations
@@ -428,9 +429,11 @@ class _Column:
 class Compiled:
     """A query bound to an org's schema: evaluates, renders JSON records and CSV rows."""
 
-    def __init__(self, org: Org, query: Query) -> None:
+    def __init__(self, org: Org, query: Query, *, all_rows: bool = False) -> None:
         self.org = org
         self.query = query
+        #: ``queryAll``: archived (and deleted) rows are included.
+        self.all_rows = all_rows
         obj = next(
             (o for o in org.schema.values() if o.name.lower() == query.object_name.lower()), None
         )
@@ -592,7 +595,10 @@ class Compiled:
     def matches(self) -> list[dict[str, Stored]]:
         """The records the query selects, ordered and limited (hold the org's lock)."""
         rows = [
-            r for r in self.org.iter_records(self.object_name) if not self._where or self._where(r)
+            r
+            for r in self.org.iter_records(self.object_name)
+            if (self.all_rows or not (r.get("IsArchived") or r.get("IsDeleted")))
+            and (not self._where or self._where(r))
         ]
         for bound, order in reversed(self._order):
             present = [r for r in rows if self._value(r, bound) is not None]
@@ -660,14 +666,15 @@ class Compiled:
         return cells
 
 
-def compile_query(org: Org, text: str) -> Compiled:
-    """Parse and bind ``text`` against ``org``'s schema (hold the org's lock).
+def compile_query(org: Org, text: str, *, all_rows: bool = False) -> Compiled:
+    """Parse and bind ``text`` against ``org``'s schema (hold the org's lock); ``all_rows``
+    for ``queryAll`` (archived and deleted rows too).
 
     Raises:
         RequestError: 400 ``MALFORMED_QUERY``, ``INVALID_FIELD``, ``INVALID_TYPE`` or
             ``INVALID_QUERY_FILTER_OPERATOR``.
     """
-    return Compiled(org, parse(text))
+    return Compiled(org, parse(text), all_rows=all_rows)
 
 
 def _attributes(object_name: str, record: dict[str, Stored], version: str) -> dict[str, str]:

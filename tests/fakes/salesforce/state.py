@@ -43,6 +43,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
+from .activities import (
+    activity_fields,
+    activity_objects,
+    after_activity_save,
+    archived,
+    org_today,
+)
 from .admin import ADMIN_OBJECTS, FieldAccess, admin_objects
 from .features import apply_profile, task_status_rows
 from .profile import OrgProfile, resolve_profile
@@ -147,7 +154,12 @@ class Org:
         self.lock = threading.RLock()
         self.clock = clock
         self.profile = resolve_profile(profile)
-        self.schema: dict[str, ObjectDef] = {**default_schema(), **admin_objects()}
+        self.schema: dict[str, ObjectDef] = {
+            **default_schema(),
+            **admin_objects(),
+            **activity_objects(self.profile),
+        }
+        activity_fields(self.schema)
         apply_profile(self.schema, self.profile)
         #: Fields created through the Tooling API and their field-level security (:mod:`.admin`).
         self.access = FieldAccess(self)
@@ -415,6 +427,8 @@ class Org:
                 txn.before[record_id] = None
             if object_name in ADMIN_OBJECTS:
                 self.access.refresh()
+            if object_name in ("Task", "Event"):
+                after_activity_save(self, object_name, record_id, created=True)
             return record_id
 
     def update(
@@ -546,7 +560,7 @@ class Org:
         return record
 
     def _derive(self, object_name: str, record: dict[str, Stored]) -> None:
-        if object_name in ("Contact", "User"):
+        if object_name in ("Contact", "User", "Lead"):
             parts = [record.get("FirstName"), record.get("LastName")]
             record["Name"] = " ".join(str(p) for p in parts if p) or None
         elif object_name == "Opportunity":
@@ -560,6 +574,16 @@ class Org:
             record["CurrencyIsoCode"] = parent.get("CurrencyIsoCode") if parent else None
         if object_name in ("Task", "Event"):
             record["AccountId"] = self._activity_account(record)
+            today = org_today(self)
+            days = self.profile.archive_after_days
+            record["IsArchived"] = archived(object_name, record, today, days, today)
+        elif object_name in ("TaskRelation", "EventRelation"):
+            found = self.resolve(str(record.get("RelationId") or ""))
+            if found is not None:
+                kind, related = found
+                record["AccountId"] = (
+                    related["Id"] if kind == "Account" else related.get("AccountId")
+                )
 
     def _activity_account(self, record: Mapping[str, Stored]) -> Stored:
         what = record.get("WhatId")
