@@ -7,7 +7,9 @@ fake:``; arrange data with ``fake.load(folder)`` or ``fake.state.create(...)``, 
 subset), :mod:`.bulk` (Bulk API 2.0), :mod:`.oauth` (token endpoint), :mod:`.faults`,
 :mod:`.app` (the WSGI app), :mod:`.loader` (CSV source folder -> org), :mod:`.server`,
 :mod:`.profile` and :mod:`.features` (org profiles: what one org has that another lacks; shipped
-ones in :mod:`.profiles`).
+ones in :mod:`.profiles`), :mod:`.admin` (Tooling API custom fields, field-level security),
+:mod:`.activities` (archiving, leads, shared activities, group events), :mod:`.rehearsal` and
+:mod:`.__main__` (``python -m tests.fakes.salesforce serve``: a rehearsal org for the CLI).
 """
 
 from .bulk import Bulk, Job

@@ -84,8 +84,12 @@ class FakeSalesforce:
 
     # --- lifecycle ------------------------------------------------------------------------
 
-    def start(self) -> FakeSalesforce:
-        """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
+    def start(self, port: int = 0) -> FakeSalesforce:
+        """Bind 127.0.0.1 on ``port`` (0: a free one) and serve in a daemon thread.
+
+        Raises:
+            OSError: the port cannot be bound.
+        """
         ca = trustme.CA()
         certificate = ca.issue_cert("127.0.0.1", "localhost")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -94,7 +98,7 @@ class FakeSalesforce:
         ca.cert_pem.write_to_path(str(self._folder / "ca.pem"))
         self._server = make_server(
             "127.0.0.1",
-            0,
+            port,
             self.app,
             threaded=True,
             ssl_context=context,
