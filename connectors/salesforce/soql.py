@@ -54,6 +54,7 @@ __all__ = [
     "query_fields",
     "revenue_query",
     "select",
+    "shared_contacts_queries",
     "team_query",
     "users_query",
 ]
@@ -286,6 +287,27 @@ def activity_queries(since: date, until: date, key_field: str | None) -> tuple[s
         since=since,
         until=until,
     )
+    return tasks, events
+
+
+def shared_contacts_queries(since: date, until: date) -> tuple[str, str]:
+    """Every contact of the window's tasks and events where Shared Activities is on: up to 50
+    contacts per task or event, the WhoId being only one of them ("TaskRelation", Object
+    Reference, https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-taskrelation.html;
+    "EventRelation": with Shared Activities, related contacts have ``IsParent`` true, invitees
+    ``IsInvitee``, https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-eventrelation.html).
+    """
+    tasks = select(
+        ["TaskId", "RelationId"], "TaskRelation",
+        "IsWhat = false AND Task.ActivityDate > {since} AND Task.ActivityDate <= {until}",
+        since=since, until=until,
+    )  # fmt: skip
+    events = select(
+        ["EventId", "RelationId"], "EventRelation",
+        "IsParent = true AND IsWhat = false AND Event.ActivityDate > {since} "
+        "AND Event.ActivityDate <= {until}",
+        since=since, until=until,
+    )  # fmt: skip
     return tasks, events
 
 

@@ -334,25 +334,60 @@ class SalesforceSource:
     def activities(self, since: date, until: date) -> Iterator[Activity]:
         key_field = self.fields.task_key
         tasks, events = soql.activity_queries(since, until, key_field)
+        shared = self._shared_contacts(since, until)
         yield from self._contact_activities(
             "task activity",
             self.records(tasks, all_rows=True),
             lambda r: activity_from_task(r, key_field),
+            shared,
         )
         yield from self._contact_activities(
-            "event activity", self.records(events, all_rows=True), activity_from_event
+            "event activity", self.records(events, all_rows=True), activity_from_event, shared
         )
 
+    def _shared_contacts(self, since: date, until: date) -> dict[str, set[str]]:
+        """Activity id -> its further contacts, where Shared Activities is on (TaskRelation
+        exists only then: elsewhere the query is refused with ``INVALID_TYPE`` and costs one
+        call). Relations of archived activities are not read: their WhoId still counts."""
+        tasks, events = soql.shared_contacts_queries(since, until)
+        found: dict[str, set[str]] = {}
+        try:
+            rows = list(self.records(tasks))
+        except ApiError as exc:
+            if exc.code != "INVALID_TYPE":
+                raise
+            return found
+        rows += list(self.records(events))
+        for row in rows:
+            activity = as_text(row.get("TaskId") or row.get("EventId"))
+            contact = as_text(row.get("RelationId"))
+            if activity and contact and contact.startswith(_CONTACT_PREFIX):
+                found.setdefault(activity, set()).add(contact)
+        return found
+
     def _contact_activities(
-        self, kind: str, rows: Iterable[dict[str, Any]], fn: Callable[[dict[str, Any]], Activity]
+        self,
+        kind: str,
+        rows: Iterable[dict[str, Any]],
+        fn: Callable[[dict[str, Any]], Activity],
+        shared: dict[str, set[str]],
     ) -> Iterator[Activity]:
-        """Activities whose WhoId is a contact, not a lead, on an account that is not left out."""
+        """Activities with a contact, not a lead, on an account that is not left out; one per
+        further contact of a shared activity."""
         excluded = self.state.excluded
-        for activity in self._mapped(kind, rows, fn):
-            if activity.contact_id.startswith(_CONTACT_PREFIX) and (
-                activity.account_id not in excluded
-            ):
+        for row in rows:
+            try:
+                activity = fn(row)
+            except MappingError as exc:
+                self._skip(kind, str(exc))
+                continue
+            if activity.account_id in excluded:
+                continue
+            if activity.contact_id.startswith(_CONTACT_PREFIX):
                 yield activity
+            for contact in sorted(shared.get(str(row.get("Id")), ())):
+                if contact != activity.contact_id:
+                    yield activity._replace(contact_id=contact)
 
     def open_tasks(self) -> Iterator[TaskRecord]:
         """Open tasks this product created (a live key in the key field or the marker)."""

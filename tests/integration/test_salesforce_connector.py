@@ -1,10 +1,13 @@
-"""The Salesforce connector against the stateful fake org (tests/fakes/salesforce), over TLS."""
+"""The Salesforce connector against the stateful fake org (tests/fakes/salesforce), over TLS,
+in every shipped org profile (a standard org, a customised Dutch org, an org without
+AccountContactRelation, a multi-currency org with person accounts)."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from crm_accounts.config import SalesforceSection
+from crm_accounts.config import DEFAULT_SF_TARGET_FIELDS, SalesforceSection
 from crm_accounts.connectors.csv import CsvSource
 from crm_accounts.connectors.demo.generator import generate_demo
 from crm_accounts.connectors.salesforce import (
@@ -23,7 +26,9 @@ from crm_accounts.connectors.salesforce import (
     check,
     setup_definitions,
 )
+from crm_accounts.connectors.salesforce.permissions import PERMISSION_SET
 from crm_accounts.domain import MethodSettings, Period
+from crm_accounts.domain.model import DmuRole, PsuRole
 from crm_accounts.errors import FatalConnectorError
 from crm_accounts.ports import FieldUpdate, TaskClose, TaskDraft, TaskUpdate
 from crm_accounts.runlog import RunLog
@@ -32,6 +37,7 @@ from crm_accounts.sync.plan import SyncOptions
 from crm_accounts.sync.service import run_sync
 from tests.fakes.salesforce import FakeSalesforce, loaded_section
 from tests.fakes.salesforce.loader import LoadResult
+from tests.fakes.salesforce.profiles import PROFILES
 
 AS_OF = date(2026, 11, 27)
 COMPOSITE = ("PATCH", "/composite/sobjects")
@@ -48,7 +54,7 @@ class Sleeps:
 
 
 def _section(fake: FakeSalesforce, **overrides: Any) -> SalesforceSection:
-    return loaded_section(fake.url, **{"max_attempts": 4, **overrides})
+    return loaded_section(fake.url, fake.state.profile, **{"max_attempts": 4, **overrides})
 
 
 def _connect(fake: FakeSalesforce, **overrides: Any) -> tuple[SalesforceConnector, Sleeps]:
@@ -60,10 +66,10 @@ def _connect(fake: FakeSalesforce, **overrides: Any) -> tuple[SalesforceConnecto
     return connector, sleeps
 
 
-@pytest.fixture
-def fake_salesforce() -> Iterator[FakeSalesforce]:
-    """An empty fake org on loopback (TLS), stopped after the test."""
-    with FakeSalesforce() as fake:
+@pytest.fixture(params=sorted(PROFILES))
+def fake_salesforce(request: pytest.FixtureRequest) -> Iterator[FakeSalesforce]:
+    """An empty fake org of each shipped profile on loopback (TLS), stopped after the test."""
+    with FakeSalesforce(profile=request.param) as fake:
         yield fake
 
 
@@ -102,13 +108,23 @@ def test_the_demo_reads_back_as_the_csv_source_gives_it(
         if line.date in period:
             wanted[line.account_id] += line.amount
     assert revenue == wanted
+    profile = fake_salesforce.state.profile
+    dmu = {DmuRole(r) for r in profile.dmu_values()}
+    psu = {PsuRole(r) for r in profile.psu_values()}
     contacts = {(loaded.source_id(c.id), c.dmu_roles, c.gatekeeper) for c in connector.contacts()}
-    assert contacts == {(c.id, c.dmu_roles, c.gatekeeper) for c in csv_source.contacts() or []}
+    assert contacts == {
+        (c.id, c.dmu_roles & dmu, c.gatekeeper) for c in csv_source.contacts() or []
+    }  # roles the org has no picklist value for cannot be stored: they are not loaded
     members = {loaded.source_id(m.id): (m.name, m.capacity_per_week) for m in connector.members()}
-    assert members == {m.id: (m.name, m.capacity_per_week) for m in csv_source.members()}
+    every = {m.id: (m.name, m.capacity_per_week) for m in csv_source.members()}
+    storable = {t.member_id for t in csv_source.team() or [] if t.psu_roles & psu}
+    assert members == {m: v for m, v in every.items() if m in storable}
     team = {(loaded.source_id(t.account_id), loaded.source_id(t.member_id), t.psu_roles)
             for t in connector.team() or []}  # fmt: skip
-    assert team == {(t.account_id, t.member_id, t.psu_roles) for t in csv_source.team() or []}
+    stored = {(t.account_id, t.member_id, t.psu_roles & psu) for t in csv_source.team() or []}
+    assert {place for place in team if place[2] - {PsuRole.ACCOUNT_MANAGER}} == {
+        place for place in stored if place[2] - {PsuRole.ACCOUNT_MANAGER}
+    }
     since = date(2025, 11, 27)
     moments = {(loaded.source_id(a.member_id), loaded.source_id(a.contact_id), a.date, a.completed)
                for a in connector.activities(since, AS_OF)}  # fmt: skip
@@ -131,9 +147,13 @@ def test_the_method_gives_the_same_segments_and_ranking_as_on_the_csv_source(
     assert _source_ids(loaded, positions) == theirs.rating.position_of()
     calls = connector.calls
     # one query per collection (accounts, revenue, contacts, team, users, tasks, events, open
-    # tasks), none per account
-    assert calls["query"] == 8
-    assert fake_salesforce.calls.count(route="/query") == 8
+    # tasks), the org's task statuses and the shared-activity relations (TaskRelation, refused
+    # where Shared Activities is off; then EventRelation), none per account; activities with
+    # queryAll
+    relations = 2 if fake_salesforce.state.profile.shared_activities else 1
+    assert calls["query"] == 9 + relations
+    assert fake_salesforce.calls.count(route="/query") == 7 + relations
+    assert fake_salesforce.calls.count(route="/queryAll") == 2
 
 
 def test_large_results_are_read_page_by_page_with_query_more(
@@ -185,10 +205,21 @@ def test_the_jwt_bearer_flow_logs_in_with_a_signed_assertion(
     ).decode()  # fmt: skip
     environ = {"SF_CLIENT_ID": fake_salesforce.oauth.client_id,
                "SF_USERNAME": fake_salesforce.oauth.username, "SF_PRIVATE_KEY": pem}  # fmt: skip
+    # The fake serves on 127.0.0.1: the audience a sandbox or production login host gives is
+    # pinned, as for an org whose login URL is a custom My Domain.
+    audience = fake_salesforce.state.profile.login_host()
     connector = SalesforceConnector.from_config(
-        _section(fake_salesforce, auth="jwt"), environ, session=fake_salesforce.session()
-    )
+        _section(fake_salesforce, auth="jwt", jwt_audience=audience), environ,
+        session=fake_salesforce.session(),
+    )  # fmt: skip
     assert len(list(connector.accounts())) == len(loaded.accounts)
+    wrong = "https://login.salesforce.com" if "test" in audience else "https://test.salesforce.com"
+    refused = SalesforceConnector.from_config(
+        _section(fake_salesforce, auth="jwt", jwt_audience=wrong), environ,
+        session=fake_salesforce.session(),
+    )  # fmt: skip
+    with pytest.raises(FatalConnectorError, match="audience is invalid"):
+        list(refused.accounts())
 
 
 def test_refused_credentials_stop_the_run_without_retrying(
@@ -273,7 +304,12 @@ def test_tasks_are_created_found_by_key_rescheduled_and_closed(
     fresh, _ = _connect(fake_salesforce, task_key_field=key_field)
     [task] = fresh.open_tasks()
     assert (task.key, task.due_date, task.description) == ("k1", date(2027, 1, 4), "later")
-    assert (fake_salesforce.state.get(other) or {})["Status"] == "Deferred"
+    stored = fake_salesforce.state.get(other) or {}
+    closing = next(t.value for t in fake_salesforce.state.profile.task_statuses if t.closed)
+    assert stored["Status"] == closing  # the org's own closed status, not an assumed one
+    assert stored["IsClosed"] is True
+    value = stored["KAM_Task_Key__c"] if key_field else str(stored["Description"])
+    assert f"k2.closed.{other}" in str(value)  # retired: never read back as open or as contact
 
 
 def test_a_create_that_may_have_reached_the_server_is_not_sent_twice(
@@ -374,25 +410,51 @@ def test_check_finds_the_org_ready_and_names_typos_with_a_suggestion(
     connector, _ = _connect(fake_salesforce)
     results = check(connector)
     assert [str(r) for r in results if r.level == "error"] == []
-    typo, _ = _connect(fake_salesforce, team_roles={"Acount Manager": "account_manager"},
+    manager = fake_salesforce.state.profile.psu_values()["account_manager"]
+    misspelt = manager[:1] + manager[2:]
+    typo, _ = _connect(fake_salesforce, team_roles={misspelt: "account_manager"},
                        capacity_field="KAM_Capacity_Per_Wek__c")  # fmt: skip
     errors = [str(r) for r in check(typo) if r.level == "error"]
-    assert any("'Acount Manager'" in e and "'Account Manager'" in e for e in errors)
+    assert any(repr(misspelt) in e and repr(manager) in e for e in errors)
     assert any("KAM_Capacity_Per_Wek__c" in e and "KAM_Capacity_Per_Week__c" in e for e in errors)
 
 
-def test_setup_lists_the_write_back_fields_and_leaves_existing_ones_alone(
-    fake_salesforce: FakeSalesforce,
+def test_setup_leaves_an_org_that_works_and_a_second_setup_changes_nothing(
+    fake_salesforce: FakeSalesforce, demo: Path, tmp_path: Path
 ) -> None:
-    connector, _ = _connect(fake_salesforce)
-    definitions = setup_definitions(connector.section)
-    assert {d["fullName"] for d in definitions} >= {"Account.KAM_Segment__c",
-                                                    "Task.KAM_Task_Key__c"}  # fmt: skip
-    key = next(d for d in definitions if d["fullName"] == "Task.KAM_Task_Key__c")
-    assert key["externalId"]
-    assert key["unique"]
-    results = apply_definitions(connector, definitions)
-    assert all(r.ok and "exists already" in r.message for r in results)
+    profile = fake_salesforce.state.profile
+    ours = [f"Account.{api}" for api in DEFAULT_SF_TARGET_FIELDS.values()]
+    bare = replace(profile, absent_fields=(*ours, "Activity.KAM_Task_Key__c"))
+    with FakeSalesforce(profile=bare) as fake:
+        fake.load(demo)
+        connector, _ = _connect(fake)
+        before = [r for r in check(connector) if r.level == "error"]
+        assert any("KAM_Segment__c" in str(r) for r in before)
+        assert any("KAM_Task_Key__c" in str(r) for r in before)
+
+        definitions = setup_definitions(connector.section)
+        key = next(d for d in definitions if d["fullName"] == "Activity.KAM_Task_Key__c")
+        assert (key["externalId"], key["unique"]) == (True, True)
+        revenue = next(d for d in definitions if d["fullName"] == "Account.KAM_Revenue__c")
+        assert revenue["type"] == ("Currency" if profile.multi_currency else "Number")
+        applied = apply_definitions(connector, definitions)
+        assert [str(r) for r in applied if not r.ok] == []
+        created = {f"{r.object}.{r.field}" for r in applied if r.message == "created"} - {
+            f"PermissionSet.{PERMISSION_SET}"
+        }
+        assert created == {str(d["fullName"]) for d in definitions}
+        assert any(r.object == "PermissionSetAssignment" and "assigned" in r.message
+                   for r in applied)  # fmt: skip
+
+        fresh, _ = _connect(fake)
+        assert [str(r) for r in check(fresh) if r.level == "error"] == []
+        again = apply_definitions(fresh, setup_definitions(fresh.section))
+        assert all("already" in r.message for r in again), [str(r) for r in again]
+        with RunLog.open(tmp_path / "runs.sqlite") as run_log:
+            done = run_sync(fresh, MethodSettings(), SyncOptions(), AS_OF, run_log,
+                            config_hash="x", now=lambda: datetime(2026, 11, 27, 9, tzinfo=UTC))  # fmt: skip
+        assert done.applied.outcomes
+        assert not done.applied.failures
 
 
 def test_reports_link_each_account_to_its_record_in_the_org(
