@@ -274,3 +274,28 @@ def test_granted_fields_hold_values_written_after_the_grant(fake: FakeSalesforce
     stored = fake.state.get(account)
     assert stored is not None
     assert stored["Due__c"].date() == date(2026, 11, 27)  # type: ignore[union-attr]
+
+
+def test_the_tooling_api_lists_custom_fields_hidden_or_not(fake: FakeSalesforce) -> None:
+    assert _field(fake, "Activity.Key__c", type="Text", length=80).status_code == 201
+    soql = (
+        "SELECT Id, DeveloperName, TableEnumOrId FROM CustomField "
+        "WHERE TableEnumOrId = 'Activity' AND DeveloperName = 'Key'"
+    )
+    answer = _call(fake, "GET", "tooling/query/", params={"q": soql})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["size"], body["entityTypeName"]) == (1, "CustomField")
+    created = body["records"][0]
+    assert (created["DeveloperName"], created["TableEnumOrId"]) == ("Key", "Activity")
+    assert "Key__c" not in _fields(fake, "Task")  # tooling sees it, the data API does not yet
+    one = _call(fake, "GET", "tooling/query/", params={
+        "q": "SELECT FullName FROM CustomField WHERE DeveloperName = 'Key'"})  # fmt: skip
+    assert one.json()["records"][0]["FullName"] == "Activity.Key__c"
+    many = _call(fake, "GET", "tooling/query/", params={"q": "SELECT FullName FROM CustomField"})
+    assert (many.status_code, many.json()[0]["errorCode"]) == (400, "MALFORMED_QUERY")
+    data_api = _call(fake, "GET", "query/", params={"q": "SELECT Id FROM CustomField"})
+    assert data_api.json()[0]["errorCode"] == "INVALID_TYPE"
+    accounts = _call(fake, "GET", "tooling/query/", params={
+        "q": "SELECT DeveloperName FROM CustomField WHERE TableEnumOrId = 'Account'"})  # fmt: skip
+    assert "KAM_Segment" in {r["DeveloperName"] for r in accounts.json()["records"]}

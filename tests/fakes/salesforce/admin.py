@@ -140,7 +140,17 @@ class FieldAccess:
         self.pending: dict[tuple[str, str], FieldDef] = {}
         #: (object, field) -> the field as created (for every Tooling-created field).
         self.created: dict[tuple[str, str], FieldDef] = {}
-        self._counter = 0
+        #: (table, field) -> CustomField id; Task and Event fields share the table "Activity".
+        self._ids: dict[tuple[str, str], str] = {}
+
+    def field_id(self, table: str, name: str) -> str:
+        """The CustomField id of ``table.name`` (allocated on first use, 00N prefix)."""
+        from .state import make_id
+
+        key = (table, name.lower())
+        if key not in self._ids:
+            self._ids[key] = make_id("00N", len(self._ids) + 1)
+        return self._ids[key]
 
     def create_field(self, full_name: str, metadata: dict[str, Any]) -> str:
         """Add a custom field (hidden until granted) and return its CustomField id.
@@ -148,7 +158,7 @@ class FieldAccess:
         Raises:
             RequestError: the platform's refusal (see the module docstring).
         """
-        from .state import RequestError, make_id
+        from .state import RequestError
 
         object_name, _, name = full_name.partition(".")
         if not name.endswith("__c") or "." in name:
@@ -182,9 +192,8 @@ class FieldAccess:
         for target in targets:
             self.pending[(target, name)] = field_def
             self.created[(target, name)] = field_def
-        self._counter += 1
         self.refresh()
-        return make_id("00N", self._counter)
+        return self.field_id(object_name, name)
 
     # --- permission records ----------------------------------------------------------------
 

@@ -53,7 +53,7 @@ Handlers:
   ``email``, ...; the field list as recorded by @solarmosaic/sf-idp-client). Not counted in the
   allowance; a bad token answers 403 ``Bad_OAuth_Token`` (as the identity service does: assumed).
 * ``POST /tooling/sobjects/CustomField`` — custom fields and their field-level security
-  (:mod:`.admin`).
+  (:mod:`.admin`); ``GET /tooling/query?q=`` on CustomField (:mod:`.tooling`).
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ from .oauth import OAuthSettings, token_response
 from .schema import describe
 from .soql import compile_query
 from .state import ORG_ID, Org, RecordError, RequestError, Transaction
+from .tooling import tooling_query
 from .values import Stored, ValueProblemError, from_json, to_json
 
 __all__ = ["MAX_COLLECTION", "SalesforceApp"]
@@ -85,6 +86,7 @@ _ROUTES: list[tuple[str, str, list[str], str]] = [
     # (rule, endpoint, methods, route template used for call counting and faults)
     ("/services/oauth2/token", "token", ["POST"], "/services/oauth2/token"),
     ("/services/oauth2/userinfo", "userinfo", ["GET", "POST"], "/services/oauth2/userinfo"),
+    (f"{_DATA}/tooling/query/", "tooling_query", ["GET"], "/tooling/query"),
     (
         f"{_DATA}/tooling/sobjects/<object_name>/",
         "tooling_create",
@@ -292,6 +294,13 @@ class SalesforceApp:
                 "user_type": "STANDARD",
             },
         )
+
+    def _tooling_query(self, request: Request, version: str) -> Response:
+        text = request.args.get("q")
+        if not text:
+            raise RequestError(400, "MALFORMED_QUERY", "A query string has to be specified")
+        with self.org.lock:
+            return _json(200, tooling_query(self.org, text, version))
 
     def _tooling_create(self, request: Request, version: str, object_name: str) -> Response:
         if object_name != "CustomField":
