@@ -325,8 +325,10 @@ def check(connector: SalesforceConnector) -> list[CheckResult]:
             "AccountTeamMember", "TeamMemberRole", found, section.team_roles, "team_roles",
             explicit=section.configured("team_roles"),
         )  # fmt: skip
-    if fields.pioneer and (teams or fields.pioneer.startswith("User.")):
+    if fields.pioneer and teams:
         add("AccountTeamMember", fields.pioneer, "pioneer", frozenset({"boolean"}))
+    elif fields.pioneer and fields.pioneer.startswith("User."):
+        add("User", fields.pioneer.removeprefix("User."), "pioneer", frozenset({"boolean"}))
     if fields.capacity:
         add("User", fields.capacity, "capacity per week", _NUMBER)
     for path in ("OwnerId", "WhatId", "WhoId", "ActivityDate", "Subject", "Description"):

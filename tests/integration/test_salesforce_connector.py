@@ -451,8 +451,9 @@ def test_setup_leaves_an_org_that_works_and_a_second_setup_changes_nothing(
         again = apply_definitions(fresh, setup_definitions(fresh.section))
         assert all("already" in r.message for r in again), [str(r) for r in again]
         with RunLog.open(tmp_path / "runs.sqlite") as run_log:
+            moment = datetime(2026, 11, 27, 9, tzinfo=UTC)
             done = run_sync(fresh, MethodSettings(), SyncOptions(), AS_OF, run_log,
-                            config_hash="x", now=lambda: datetime(2026, 11, 27, 9, tzinfo=UTC))  # fmt: skip
+                            config_hash="x", now=lambda: moment)  # fmt: skip
         assert done.applied.outcomes
         assert not done.applied.failures
 
