@@ -12,10 +12,11 @@ events. No I/O.
   key ``archive_after_days`` sets it. The fake derives ``IsArchived`` whenever a task or event is
   saved (the platform archives in a background run), against the org's clock. ``IsDeleted`` is
   always false (the fake deletes nothing).
-* Leads — ``WhoId`` refers to a Contact or a Lead ("Task", Object Reference: "the WhoId ... can
-  be a Contact or a Lead"); Lead (key prefix 00Q) with its required Company, LastName and Status
-  (the standard LeadStatus values "Open - Not Contacted", "Working - Contacted", "Closed -
-  Converted", "Closed - Not Converted").
+* Leads — ``WhoId`` refers to a Contact or a Lead (the Task and Event pages of the Object
+  Reference: the WhoId is a person, a lead or a contact; TaskRelation: "A task can be related to
+  one lead or up to 50 contacts"); Lead (key prefix 00Q) with its required Company, LastName
+  and Status (the standard LeadStatus values "Open - Not Contacted", "Working - Contacted",
+  "Closed - Converted", "Closed - Not Converted"; their source is not checked here: assumed).
 * Shared Activities — ``TaskRelation`` ("TaskRelation is only available if you've enabled Shared
   Activities", Object Reference, https://developer.salesforce.com/docs/platform/object-reference/references/standard-objects/object-taskrelation.html:
   TaskId, RelationId, IsWhat, AccountId; "A task can be related to one lead or up to 50
@@ -189,8 +190,9 @@ def invite(org: Org, event_id: str, invitees: Iterable[str]) -> list[str]:
         parent = org.table("Event")[event_id]
         parent["IsGroupEvent"] = True
         for invitee in invitees:
-            relation = {"RelationId": invitee, "EventId": event_id, "IsInvitee": True,
-                        "IsParent": False, "IsWhat": False, "Status": "New"}  # fmt: skip
+            relation: dict[str, Stored] = {"RelationId": invitee, "EventId": event_id,
+                                           "IsInvitee": True, "IsParent": False,
+                                           "IsWhat": False, "Status": "New"}  # fmt: skip
             org.create("EventRelation", relation, system=True)
             if org.object_of(invitee) != "User":
                 continue

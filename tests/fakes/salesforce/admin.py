@@ -117,12 +117,12 @@ def custom_field(name: str, metadata: dict[str, Any]) -> FieldDef:
         known = ", ".join(_TYPES)
         raise ValueError(f"Metadata.type: {metadata.get('type')!r} is not one of {known}")
     label = str(metadata.get("label") or name.removesuffix("__c").replace("_", " "))
-    flags = {
-        "external_id": bool(metadata.get("externalId", False)),
-        "unique": bool(metadata.get("unique", False)),
-    }
     if kind == "string":
-        return FieldDef(name, kind, label, length=int(metadata.get("length", 255)), **flags)
+        return FieldDef(
+            name, kind, label, length=int(metadata.get("length", 255)),
+            external_id=bool(metadata.get("externalId", False)),
+            unique=bool(metadata.get("unique", False)),
+        )  # fmt: skip
     if kind == "textarea":
         return FieldDef(name, kind, label, length=int(metadata.get("length", 32768)))
     if kind in ("double", "currency", "percent"):

@@ -9,8 +9,9 @@
   the same version for TaskStatus is assumed, and the fake shows it on every version. The key
   prefix ``01J`` (picklist value records) is assumed. ``MasterLabel`` is the value's label.
 * ``Task.Status`` — the profile's values; ``Task.IsClosed`` follows the value's ``closed``
-  flag ("Task", Object Reference: IsClosed "Indicates whether the task has been completed
-  (true) or not (false)", and the TaskStatus usage note). The Object Reference does not mark
+  flag (the TaskStatus usage note: a client can "test whether a given task is open or closed
+  based on the Task Status value and the value of the IsClosed property in the associated
+  TaskStatus record"). The Object Reference does not mark
   Task.Status as a restricted picklist; the fake refuses a status the org does not have, with the
   error real orgs send for a value outside a restricted picklist (``INVALID_OR_NULL_FOR_
   RESTRICTED_PICKLIST`` "Status: bad value for restricted picklist field: X",
@@ -31,8 +32,9 @@
 * ``absent_fields`` — custom fields the org does not have yet (``Activity.X__c`` = on Task and
   Event), for an org before ``crm-accounts setup``.
 * ``person_accounts`` — ``Account.IsPersonAccount`` (read-only, false for business accounts)
-  exists only then ("Account", Object Reference: IsPersonAccount is available "if person
-  accounts are enabled"); records may be seeded with it true.
+  exists only then (the Account page of the Object Reference lists it among the fields of orgs
+  with person accounts enabled; not found verbatim here, so the wording is ours); records may be
+  seeded with it true.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from typing import Any
 from .loader import section_roles
 from .profile import OrgProfile
 from .server import FakeSalesforce
+from .values import Stored
 
 __all__ = ["PERSON_ACCOUNTS", "configuration", "environment", "prepare", "write_workdir"]
 
@@ -124,7 +125,7 @@ def prepare(profile: OrgProfile, source: Path, port: int) -> FakeSalesforce:
         raise RehearsalError(f"--source {source}: cannot load it: {exc}") from None
     if profile.person_accounts:
         for first, last in PERSON_ACCOUNTS:
-            person = {"Name": f"{first} {last}", "IsPersonAccount": True}
+            person: dict[str, Stored] = {"Name": f"{first} {last}", "IsPersonAccount": True}
             fake.state.create("Account", person, system=True)
     try:
         return fake.start(port=port)
