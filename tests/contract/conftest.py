@@ -60,6 +60,7 @@ from tests.fakes.hubspot import (
 )
 from tests.fakes.hubspot import LoadResult as HubSpotLoad
 from tests.fakes.salesforce import FakeSalesforce, FieldDef, LoadResult
+from tests.fakes.salesforce.loader import section_roles
 
 AS_OF = date(2026, 11, 27)
 
@@ -323,7 +324,7 @@ def _salesforce(data: Dataset, tmp_path: Path) -> Connector:
     """The dataset in a fake org: the CSV folder through the fake's loader, then what the
     loader cannot express set as an admin would (see the comments)."""
     write_csv_folder(data, tmp_path / "source")
-    fake = FakeSalesforce().start()
+    fake = FakeSalesforce(profile="custom_nl").start()  # an org with a value for every role
     FAKES.append(fake)
     load = fake.load(tmp_path / "source")
     org = fake.state
@@ -364,6 +365,7 @@ def _salesforce(data: Dataset, tmp_path: Path) -> Connector:
         capacity_field="KAM_Capacity_Per_Week__c",
         pioneer_field="Pioneer__c",
         fields=fields,
+        **section_roles(fake.state.profile),
     )
     environ = {"SF_CLIENT_ID": fake.oauth.client_id, "SF_CLIENT_SECRET": fake.oauth.client_secret}
     inner = SalesforceConnector.from_config(section, environ, session=fake.session())

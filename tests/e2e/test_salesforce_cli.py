@@ -1,5 +1,6 @@
 """The command line against the fake Salesforce org: check, plan, sync, rerun, faults survived,
-and the same plan as the CSV connector gives on the same data."""
+and the same plan as the CSV connector gives on the same data. The org is the customised one
+(profile ``custom_nl``: Dutch statuses and roles, a value for every DMU and PSU role)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,18 @@ import pytest
 from crm_accounts.connectors.demo import generate_demo
 from tests.fakes.salesforce import FakeSalesforce
 from tests.fakes.salesforce.loader import LoadResult
+from tests.fakes.salesforce.profile import resolve_profile
+
+PROFILE = resolve_profile("custom_nl")
+
+
+def _roles() -> str:
+    """The role tables an admin of that org writes (its role values, every role mapped)."""
+    lines = ["[salesforce.contact_roles]"]
+    lines += [f'"{value}" = "{role}"' for role, value in PROFILE.dmu_values().items()]
+    lines += ["", "[salesforce.team_roles]"]
+    lines += [f'"{value}" = "{role}"' for role, value in PROFILE.psu_values().items()]
+    return "\n".join(lines) + "\n"
 
 AS_OF = "2026-11-27"
 
@@ -53,23 +66,7 @@ max_retry_seconds = 60
 strategic_fit = "Strategic_Fit__c"
 payment_days = "Payment_Days__c"
 
-[salesforce.contact_roles]
-"Decision Maker" = "decider"
-"Economic Buyer" = "buyer"
-"Technical Buyer" = "advisor"
-"Influencer" = "influencer"
-"Business User" = "user"
-"Supporter" = "supporter"
-
-[salesforce.team_roles]
-"Account Manager" = "account_manager"
-"Sales Rep" = "sales_rep"
-"Sales Manager" = "sales_manager"
-"Executive Sponsor" = "executive"
-"Pre-Sales Consultant" = "support"
-"Technical Sales Manager" = "delivery"
-"Administration" = "administration"
-"""
+{roles}"""
 
 
 @dataclass
@@ -95,10 +92,10 @@ class Org:
 @pytest.fixture
 def org(tmp_path: Path) -> Iterator[Org]:
     demo = generate_demo(tmp_path / "demo", as_of=date.fromisoformat(AS_OF), accounts=30)
-    with FakeSalesforce() as fake:
+    with FakeSalesforce(profile=PROFILE) as fake:
         load = fake.load(demo.source_dir)
         config = tmp_path / "salesforce.toml"
-        config.write_text(CONFIG.format(url=fake.url), encoding="utf-8")
+        config.write_text(CONFIG.format(url=fake.url, roles=_roles()), encoding="utf-8")
         yield Org(fake, load, config, demo.source_dir)
 
 
