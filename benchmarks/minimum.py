@@ -76,15 +76,24 @@ class SalesforceRecorder:
         original: Callable[..., Any] = http.query
 
         def query(soql: str, **kwargs: Any) -> Any:
-            pages = original(soql, **kwargs)
+            try:
+                pages = original(soql, **kwargs)
+            except Exception:
+                self.rows.append((soql, 0))  # refused (an object the org does not have): 1 call
+                raise
             self.rows.append((soql, pages.total_size))
             return pages
 
         http.query = query
+        self.section = connector.section
 
 
 def salesforce_minimum(recorder: SalesforceRecorder, plan: SyncPlan) -> dict[str, int]:
-    """Minimum calls per group: ``reads``, ``token``, ``describe``, ``writes``."""
+    """Minimum calls per group: ``reads``, ``token``, ``describe``, ``writes``.
+
+    Describes: Account once (currencies, person accounts, the target fields' types), and the
+    object of each role map set in the file (its values must be values of the org's picklist).
+    """
     reads = sum(
         min(_pages(n, SF_QUERY_PAGE), 3 + _pages(n, SF_BULK_RESULTS)) for _, n in recorder.rows
     )
@@ -95,7 +104,8 @@ def salesforce_minimum(recorder: SalesforceRecorder, plan: SyncPlan) -> dict[str
     return {
         "reads": reads,
         "token": 1,
-        "describe": 1 if writes["fields"] else 0,
+        "describe": 1
+        + sum(recorder.section.configured(m) for m in ("contact_roles", "team_roles")),
         "writes": written,
     }
 

@@ -19,7 +19,7 @@ from benchmarks.minimum import (
     salesforce_group,
     salesforce_minimum,
 )
-from crm_accounts.config import DEFAULT_SF_CONTACT_ROLES, DEFAULT_SF_TEAM_ROLES, SalesforceSection
+from crm_accounts.config import SalesforceSection
 from crm_accounts.connectors.demo import generate_demo
 from crm_accounts.connectors.hubspot import (
     HubSpotConnector,
@@ -34,8 +34,9 @@ from crm_accounts.runlog import RunLog
 from crm_accounts.sync import SyncOptions, SyncReport, run_sync
 from tests.fakes.hubspot import FakeHubSpot, ManualClock
 from tests.fakes.hubspot import LoadResult as HubSpotLoad
-from tests.fakes.salesforce import EXTRA_CONTACT_ROLES, EXTRA_TEAM_ROLES, FakeSalesforce
+from tests.fakes.salesforce import FakeSalesforce
 from tests.fakes.salesforce.loader import LoadResult as SalesforceLoad
+from tests.fakes.salesforce.loader import section_roles
 from tests.integration.hubspot_world import section_for
 
 AS_OF = date(2026, 11, 27)
@@ -255,8 +256,7 @@ def _salesforce(fake: FakeSalesforce, **overrides: Any) -> SalesforceConnector:
         gatekeeper_field="Gatekeeper__c",
         capacity_field="KAM_Capacity_Per_Week__c",
         pioneer_field="User.KAM_Pioneer__c",
-        contact_roles={**DEFAULT_SF_CONTACT_ROLES, **EXTRA_CONTACT_ROLES},
-        team_roles={**DEFAULT_SF_TEAM_ROLES, **EXTRA_TEAM_ROLES},
+        **section_roles(fake.state.profile),
         **overrides,
     )
     environ = {"SF_CLIENT_ID": fake.oauth.client_id, "SF_CLIENT_SECRET": fake.oauth.client_secret}

@@ -23,14 +23,14 @@ from typing import Any
 import pytest
 import requests
 
-from crm_accounts.config import DEFAULT_SF_CONTACT_ROLES, DEFAULT_SF_TEAM_ROLES, SalesforceSection
+from crm_accounts.config import SalesforceSection
 from crm_accounts.connectors.demo import generate_demo
 from crm_accounts.connectors.salesforce import SalesforceConnector
 from crm_accounts.domain import MethodSettings
 from crm_accounts.runlog import RunLog
 from crm_accounts.sync import SyncOptions, SyncReport, run_sync
 from tests.cassettes import Scrubber, assert_no_secrets
-from tests.fakes.salesforce import EXTRA_CONTACT_ROLES, EXTRA_TEAM_ROLES, FakeSalesforce
+from tests.fakes.salesforce import FakeSalesforce
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "salesforce"
 AS_OF = date(2026, 11, 27)
@@ -66,6 +66,8 @@ def vcr_cassette_dir() -> str:
 
 
 def _section(login_url: str) -> SalesforceSection:
+    """The default role maps: they keep only the values an org has, so the same section records
+    against the fake's standard org and against a real sandbox."""
     return SalesforceSection(
         auth="session",
         login_url=login_url,
@@ -75,8 +77,6 @@ def _section(login_url: str) -> SalesforceSection:
         gatekeeper_field="Gatekeeper__c",
         capacity_field="KAM_Capacity_Per_Week__c",
         pioneer_field="User.KAM_Pioneer__c",
-        contact_roles={**DEFAULT_SF_CONTACT_ROLES, **EXTRA_CONTACT_ROLES},
-        team_roles={**DEFAULT_SF_TEAM_ROLES, **EXTRA_TEAM_ROLES},
         max_attempts=4,
     )
 
