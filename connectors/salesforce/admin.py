@@ -21,7 +21,7 @@ A new field is visible to the integration user only once field-level security gr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from crm_accounts.config import SalesforceSection
@@ -202,11 +202,12 @@ def _org_checks(connector: SalesforceConnector, org: _Org) -> list[CheckResult]:
         for s in statuses
     )
     results.append(CheckResult("ok", "TaskStatus", None, f"task statuses: {listing}"))
-    for what, pick in (
+    picks: list[tuple[str, Callable[[], str]]] = [
         ("new tasks get status", lambda: open_status(statuses)),
         ("tasks the product closes get status",
          lambda: closing_status(statuses, facts.configured_closed_status)),
-    ):  # fmt: skip
+    ]  # fmt: skip
+    for what, pick in picks:
         try:
             results.append(CheckResult("ok", "TaskStatus", None, f"{what} {pick()!r}"))
         except ConfigError as exc:

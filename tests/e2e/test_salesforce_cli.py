@@ -32,6 +32,7 @@ def _roles() -> str:
     lines += [f'"{value}" = "{role}"' for role, value in PROFILE.psu_values().items()]
     return "\n".join(lines) + "\n"
 
+
 AS_OF = "2026-11-27"
 
 CONFIG = """\
