@@ -223,12 +223,14 @@ def _load_accounts(
             if column == "id":
                 continue
             name = _ACCOUNT_COLUMNS.get(column) or _custom_name(column)
-            if account_obj.field(name) is None:
+            found = account_obj.field(name)  # API names ignore case: kam_segment -> KAM_Segment__c
+            if found is None:
                 org.add_field(
                     "Account",
                     FieldDef(name, "string", column.replace("_", " ").title(), length=255),
                 )
-            f = account_obj.fields[name]
+                found = account_obj.fields[name]
+            f, name = found, found.name
             if f.type == "picklist" and text:
                 org.add_picklist_value("Account", name, text)
             if f.type != "double":

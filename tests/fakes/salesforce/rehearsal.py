@@ -5,9 +5,9 @@ Used by ``python -m tests.fakes.salesforce serve`` (:mod:`.__main__`). The confi
 the org's admin would write from its profile: ``[source] kind = "salesforce"``, a
 ``[salesforce]`` section with the fields the loader creates, the role maps from the profile's
 ``role_values`` (``contact_roles_source = "contact_field"`` where AccountContactRelation is
-off), ``multi_currency`` from the profile, ``auth = "session"`` with the token in ``env.json``;
-no ``[plan]`` keys (the closing status and every other org-dependent default are left to the
-connector) and no ``[[plan.rules]]``.
+off), ``multi_currency`` left to the org (detected), ``auth = "session"`` with the token in
+``env.json``; no ``[plan]`` keys (the closing status and every other org-dependent default are
+left to the connector) and no ``[[plan.rules]]``.
 """
 
 from __future__ import annotations
@@ -77,7 +77,6 @@ def configuration(profile: OrgProfile, source: Path, instance_url: str) -> str:
         'gatekeeper_field = "Gatekeeper__c"',
         'capacity_field = "KAM_Capacity_Per_Week__c"',
         'pioneer_field = "User.KAM_Pioneer__c"',
-        f"multi_currency = {'true' if profile.multi_currency else 'false'}",
     ]
     if "contact_roles_source" in roles:
         lines.append(f"contact_roles_source = {_string(roles['contact_roles_source'])}")
