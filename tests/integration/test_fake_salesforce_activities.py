@@ -15,26 +15,19 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.fakes.salesforce import JWT_BEARER, FakeSalesforce
 from tests.fakes.salesforce.activities import invite, relate
+from tests.fakes.salesforce.fixtures import running_fake
 
 TODAY = datetime.now(UTC).date()
 
 
-def _start(profile: str | None = None) -> Iterator[FakeSalesforce]:
-    fake = FakeSalesforce(profile=profile).start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeSalesforce]:
-    yield from _start()
+    yield from running_fake()
 
 
 @pytest.fixture
 def shared() -> Iterator[FakeSalesforce]:
-    yield from _start("custom_nl")  # Shared Activities on, a sandbox
+    yield from running_fake("custom_nl")  # Shared Activities on, a sandbox
 
 
 def _get(fake: FakeSalesforce, path: str, **params: str) -> requests.Response:

@@ -13,25 +13,18 @@ import pytest
 import requests
 
 from tests.fakes.salesforce import FakeSalesforce, load_profile
+from tests.fakes.salesforce.fixtures import running_fake
 from tests.fakes.salesforce.profiles import PROFILES
-
-
-def _start(profile: Any = None) -> Iterator[FakeSalesforce]:
-    fake = FakeSalesforce(profile=profile).start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeSalesforce]:
-    yield from _start()
+    yield from running_fake()
 
 
 @pytest.fixture
 def multi() -> Iterator[FakeSalesforce]:
-    yield from _start("multi_currency")
+    yield from running_fake("multi_currency")
 
 
 def _call(fake: FakeSalesforce, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -252,14 +245,14 @@ def test_fields_present_at_start_are_visible_and_absent_fields_are_missing() -> 
         load_profile(PROFILES["standard"]),
         absent_fields=("Account.KAM_Segment__c", "Activity.KAM_Task_Key__c"),
     )
-    for fake in _start(before_setup):
+    for fake in running_fake(before_setup):
         assert "KAM_Segment__c" not in _fields(fake, "Account")
         assert "KAM_Task_Key__c" not in _fields(fake, "Task")
         assert "KAM_Task_Key__c" not in _fields(fake, "Event")
         assert "KAM_Revenue__c" in _fields(fake, "Account")
         created = _field(fake, "Activity.KAM_Task_Key__c", type="Text", length=255)
         assert created.status_code == 201
-    for fake in _start():
+    for fake in running_fake():
         assert _fields(fake, "Task")["KAM_Task_Key__c"]["updateable"] is True
 
 

@@ -11,7 +11,14 @@ import pytest
 
 from .server import FakeSalesforce
 
-__all__ = ["fake_salesforce"]
+__all__ = ["fake_salesforce", "running_fake"]
+
+
+def running_fake(profile: object = None) -> Iterator[FakeSalesforce]:
+    """A fake org of ``profile`` (a profile, file or shipped name; standard when ``None``) for
+    the length of a fixture: ``yield from running_fake("custom_nl")``."""
+    with FakeSalesforce(profile=profile) as fake:  # type: ignore[arg-type]
+        yield fake
 
 
 @pytest.fixture
