@@ -223,6 +223,13 @@ def _org_checks(connector: SalesforceConnector, org: _Org) -> list[CheckResult]:
         results.append(CheckResult("ok", "Account", "CurrencyIsoCode", f"{text} ({how})"))
     except ConfigError as exc:
         results.append(CheckResult("error", "Account", "CurrencyIsoCode", str(exc)))
+    if org.describe("TaskRelation") is not None:
+        results.append(
+            CheckResult(
+                "ok", "TaskRelation", None,
+                "Shared Activities is on: every contact of a task or meeting counts as met",
+            )
+        )  # fmt: skip
     if facts.person_accounts():
         results.append(
             CheckResult(

@@ -127,3 +127,30 @@ def test_the_org_settles_after_two_syncs_narrower_rules_and_wider_ones_again(
     again = rehearsal.sync()
     assert "0 failed" in again.stdout  # their keys were retired when they were closed
     assert _changes(rehearsal.plan()) == SETTLED
+
+
+@pytest.mark.parametrize("rehearsal", ["standard"], indirect=True)
+def test_a_status_or_role_the_org_lacks_is_exit_2_naming_the_orgs_values_and_nothing_written(
+    rehearsal: Rehearsal,
+) -> None:
+    wide = rehearsal.config.read_text(encoding="utf-8")
+    rehearsal.config.write_text(
+        wide.replace("[source]", '[plan]\nclosed_status = "Deferred"\n\n[source]'),
+        encoding="utf-8",
+    )
+    for command in ("plan", "sync"):
+        done = rehearsal.run(command, "--config", rehearsal.config, "--as-of", AS_OF)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "'Deferred' is not a closed Task Status" in done.stderr
+        assert "'Completed'" in done.stderr
+    typo = wide.replace('"Sales Rep" = "sales_rep"', '"Sales Representative" = "sales_rep"')
+    rehearsal.config.write_text(typo, encoding="utf-8")
+    done = rehearsal.run("sync", "--config", rehearsal.config, "--as-of", AS_OF)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (
+        "'Sales Representative' is not a value of AccountTeamMember.TeamMemberRole" in done.stderr
+    )
+    assert "'Sales Rep'" in done.stderr
+    rehearsal.config.write_text(wide, encoding="utf-8")
+    first = _changes(rehearsal.plan())
+    assert first["tasks_to_create"] > 0  # nothing was written by the refused runs
