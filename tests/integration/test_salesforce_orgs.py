@@ -214,6 +214,7 @@ def test_every_contact_of_a_shared_activity_was_met(demo: Path) -> None:
         met = {(a.contact_id, a.completed) for a in _connect(fake).activities(day - timedelta(1),
                                                                                day)}  # fmt: skip
         assert {(first, True), (second, True)} <= met
+        assert any(r.object == "TaskRelation" for r in check(_connect(fake)))
 
 
 def test_person_accounts_and_everything_of_theirs_are_left_out(demo: Path) -> None:
