@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from crm_accounts.config import SalesforceSection
 from crm_accounts.domain.model import IntegrationStage
@@ -67,6 +68,7 @@ class _Org:
     def __init__(self, connector: SalesforceConnector) -> None:
         self.connector = connector
         self.objects: dict[str, dict[str, Any] | None] = {}
+        self._custom: set[tuple[str, str]] | None = None
 
     def describe(self, obj: str) -> dict[str, Any] | None:
         if obj not in self.objects:
@@ -76,6 +78,35 @@ class _Org:
     def fields(self, obj: str) -> dict[str, dict[str, Any]]:
         described = self.describe(obj) or {}
         return {str(f["name"]): f for f in described.get("fields", []) if "name" in f}
+
+    def custom_fields(self) -> set[tuple[str, str]] | None:
+        """``(object, field)`` of every custom field the org has, hidden ones included (one
+        Tooling API query; ``None`` when the user may not use it). Fields of tasks and events
+        are listed once, on ``Activity``."""
+        if self._custom is None:
+            query = "SELECT DeveloperName, TableEnumOrId FROM CustomField"
+            try:
+                rows = self.connector.http.rest(
+                    "tooling_query", "tooling/query/?" + urlencode({"q": query})
+                )
+            except ApiError:
+                return None
+            found: set[tuple[str, str]] = set()
+            for row in (rows or {}).get("records") or []:
+                table, name = row.get("TableEnumOrId"), row.get("DeveloperName")
+                if table and name:
+                    found.add((str(table), f"{name}__c"))
+            self._custom = found
+        return self._custom
+
+    def hidden(self, obj: str, name: str) -> bool | None:
+        """Whether a custom field the describe does not show exists (hidden by field-level
+        security); ``None`` when that cannot be told."""
+        known = self.custom_fields()
+        if known is None:
+            return None
+        table = "Activity" if obj in ("Task", "Event") else obj
+        return (table, name) in known
 
     def resolve(self, obj: str, path: str) -> tuple[str, dict[str, Any] | None, str]:
         """``(object, field describe or None, why missing)`` of a dotted path from ``obj``."""
@@ -97,13 +128,27 @@ class _Org:
         found = fields.get(last)
         if found:
             return obj, found, ""
-        hidden = (
-            " (or it is hidden from the integration user: grant field-level security, e.g. "
-            "with `crm-accounts setup --apply`)"
-            if last.endswith("__c")
-            else ""
+        if not last.endswith("__c"):
+            return obj, None, f"no field {last!r} on {obj}{suggest(last, fields)}"
+        hidden = self.hidden(obj, last)
+        if hidden:
+            return (
+                obj,
+                None,
+                (
+                    f"field {last!r} on {obj} exists but the integration user cannot see it: grant "
+                    "it field-level security (`crm-accounts setup --apply` does)"
+                ),
+            )
+        how = (
+            "create it with `crm-accounts setup --apply`"
+            if hidden is False
+            else (
+                "create it, or grant field-level security if it exists (`crm-accounts setup "
+                "--apply` does both)"
+            )
         )
-        return obj, None, f"no field {last!r} on {obj}{suggest(last, fields)}{hidden}"
+        return obj, None, f"no field {last!r} on {obj}{suggest(last, fields)}; {how}"
 
 
 def _field_check(
@@ -412,8 +457,11 @@ def setup_definitions(
 
 
 def _exists(org: _Org, obj: str, name: str) -> bool:
-    """Whether the integration user sees the field (Activity fields show on Task)."""
-    return name in org.fields("Task" if obj == "Activity" else obj)
+    """Whether the field exists, seen by the integration user (Activity fields show on Task)
+    or hidden from it by field-level security (the Tooling API lists it)."""
+    if name in org.fields("Task" if obj == "Activity" else obj):
+        return True
+    return bool(org.hidden(obj, name))
 
 
 def apply_definitions(

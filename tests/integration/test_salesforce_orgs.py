@@ -310,3 +310,30 @@ def test_bulk_uploads_are_split_below_the_documented_size_limit(
     results = connector.create_tasks(drafts)
     assert all(r.ok for r in results), [r.error for r in results if not r.ok]
     assert connector.calls["bulk_ingest_create"] > 1
+
+
+def test_check_tells_a_field_hidden_by_field_security_from_one_that_does_not_exist(
+    demo: Path,
+) -> None:
+    from crm_accounts.connectors.salesforce import apply_definitions, setup_definitions
+
+    bare = replace(
+        standard_profile(),
+        absent_fields=("Account.KAM_Segment__c", "Account.KAM_Revenue__c"),
+    )
+    for fake, _ in _org(bare, demo):
+        connector = _connect(fake)
+        connector.http.rest(
+            "tooling_create", "tooling/sobjects/CustomField/", "POST",
+            body={"FullName": "Account.KAM_Segment__c",
+                  "Metadata": {"type": "Text", "label": "KAM Segment", "length": 10}},
+            idempotent=False,
+        )  # fmt: skip  # created by someone, never granted
+        errors = [r.message for r in check(_connect(fake)) if r.level == "error"]
+        assert any("'KAM_Segment__c' on Account exists but the integration user cannot see it"
+                   in e for e in errors)  # fmt: skip
+        assert any("no field 'KAM_Revenue__c'" in e and "create it" in e for e in errors)
+        applied = apply_definitions(connector, setup_definitions(connector.section))
+        segment = next(r for r in applied if r.field == "KAM_Segment__c")
+        assert segment.message == "exists already; left as it is"
+        assert [str(r) for r in check(_connect(fake)) if r.level == "error"] == []
