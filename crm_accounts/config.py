@@ -574,8 +574,12 @@ def parse_config(
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{origin}: arrays or tables nested too deeply to be read") from None
     try:
         config = Config.model_validate(raw)
+    except RecursionError:
+        raise ConfigError(f"{origin}: values nested too deeply to be read") from None
     except ValidationError as exc:
         lines = [f"{origin}: {_describe(error)}" for error in exc.errors()]
         raise ConfigError("\n".join(lines)) from None
