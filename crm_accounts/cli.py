@@ -102,7 +102,7 @@ def _start(
     # cannot be written stops the run with exit code 2 instead of failing after a sync.
     for option, folder in (("--export", export), report):
         if folder is not None:
-            check_output_folder(folder, f"option {option}: folder")
+            check_output_folder(folder, option)
     return settings, day
 
 
@@ -519,7 +519,7 @@ def demo(
     configure_logging("text", sys.stderr)
     console = _console()
     day = _parse_as_of(as_of)
-    check_output_folder(out, "option --out: folder")
+    check_output_folder(out, "--out")
     folder = generate_demo(out, as_of=day)
     config = load_config(folder.config_path)
     path = config.run_log_path()

@@ -236,28 +236,30 @@ def make_folder(directory: Path, what: str) -> None:
         ) from None
 
 
-def check_output_folder(directory: Path, what: str) -> None:
+def check_output_folder(directory: Path, option: str) -> None:
     """Create ``directory`` if needed and make sure files can be created in it.
 
     A file is created there exclusively and removed at once, which is what every later write
     does; run before anything is read or written, so a folder that cannot take the output
-    stops the run with exit code 2 instead of failing after the CRM was written.
+    stops the run with exit code 2 instead of failing after the CRM was written. Messages
+    start with ``option {option}:``.
 
     Raises:
         UsageError: not a folder, cannot be created, or files cannot be created in it.
     """
     try:
         if directory.exists() and not directory.is_dir():
-            raise UsageError(f"{what} {str(directory)!r} exists and is not a folder")
+            raise UsageError(f"option {option}: {str(directory)!r} exists and is not a folder")
     except OSError as exc:
-        raise UsageError(f"{what} {str(directory)!r}: {exc.strerror or exc}") from None
-    make_folder(directory, what)
+        raise UsageError(f"option {option}: {str(directory)!r}: {exc.strerror or exc}") from None
+    make_folder(directory, f"option {option}: folder")
     probe = directory / temp_name("probe")
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0))
     except OSError as exc:
         raise UsageError(
-            f"{what} {str(directory)!r} cannot be written: {exc.strerror or exc}"
+            f"option {option}: folder {str(directory)!r} cannot be written (it is not"
+            f" writable): {exc.strerror or exc}"
         ) from None
     os.close(fd)
     probe.unlink(missing_ok=True)
