@@ -268,6 +268,11 @@ class RunLog:
         """
         path = Path(path)
         try:
+            if path.is_symlink():
+                raise UsageError(
+                    f"the run log {path} is a symbolic link; give the file itself (--run-log or"
+                    " [sync] run_log): the product never writes through a link"
+                )
             if path.is_dir():
                 raise UsageError(
                     f"the run log {path} is a folder; give a file name (--run-log or [sync]"

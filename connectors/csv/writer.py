@@ -7,9 +7,12 @@
 * Tasks live in ``tasks.csv`` (:mod:`.tasks`), created on the first task written. Ids are
   ``T000001``, ``T000002``, ... after the highest ``T<number>`` id in the file. Rows without a
   ``key`` are someone else's and are never changed.
-* Every call rewrites its file at most once, atomically, streaming row by row (a million accounts
-  do not need a million rows in memory), and only when something changes. Rows that do not change
-  are written back byte for byte; see :mod:`.records` for line endings and quoting.
+* Every call rewrites its file at most once, safely (:mod:`crm_accounts.safefile`), streaming row
+  by row (a million accounts do not need a million rows in memory), and only when something
+  changes. Rows that do not change are written back byte for byte; see :mod:`.records` for line
+  endings and quoting. A file is replaced only while it is still the one this connector read (or
+  last wrote): an edit someone saved in between stops the call with
+  :class:`~crm_accounts.errors.SourceChangedError` (exit code 3) and is kept.
 * Refusals follow :class:`crm_accounts.memory.InMemoryConnector`, plus one limit of the format:
   a NUL character cannot be stored (the reader refuses it), nor a task without a key (it would
   read back as someone else's task).

@@ -5,6 +5,7 @@ Row builders are pure and shared by the CSV export and ``--json``, so both alway
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import json
@@ -237,22 +238,37 @@ def make_folder(directory: Path, what: str) -> None:
 
 
 def check_output_folder(directory: Path, option: str) -> None:
-    """Create ``directory`` if needed and make sure files can be created in it.
+    """Make sure files can be created in ``directory``, leaving no trace.
 
-    A file is created there exclusively and removed at once, which is what every later write
-    does; run before anything is read or written, so a folder that cannot take the output
-    stops the run with exit code 2 instead of failing after the CRM was written. Messages
-    start with ``option {option}:``.
+    Folders that are missing are created, a file is created there exclusively and removed, and
+    the folders created for the check are removed again (the write creates them later), so a
+    run refused afterwards leaves nothing behind. Run before anything is read or written: a
+    folder that cannot take the output stops the run with exit code 2 instead of failing after
+    the CRM was written. Messages start with ``option {option}:``.
 
     Raises:
         UsageError: not a folder, cannot be created, or files cannot be created in it.
     """
+    missing: list[Path] = []  # deepest first
     try:
         if directory.exists() and not directory.is_dir():
             raise UsageError(f"option {option}: {str(directory)!r} exists and is not a folder")
+        folder = directory
+        while not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
     except OSError as exc:
         raise UsageError(f"option {option}: {str(directory)!r}: {exc.strerror or exc}") from None
-    make_folder(directory, f"option {option}: folder")
+    try:
+        make_folder(directory, f"option {option}: folder")
+        _probe(directory, option)
+    finally:
+        for created in missing:
+            with contextlib.suppress(OSError):
+                created.rmdir()
+
+
+def _probe(directory: Path, option: str) -> None:
     probe = directory / temp_name("probe")
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0))

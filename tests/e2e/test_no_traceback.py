@@ -155,3 +155,14 @@ def test_a_signal_during_a_sync_is_reported_and_the_run_logged_as_interrupted(
     )  # fmt: skip
     assert "interrupted" in listing.stdout, listing.stdout
     assert "kam_segment" not in (source / "accounts.csv").read_text()
+
+
+def test_a_run_refused_for_bad_data_leaves_no_export_or_report_folder(
+    cli: Cli, source: Path, tmp_path: Path
+) -> None:
+    (source / "accounts.csv").write_text("id,name\n,\n")
+    out = tmp_path / "new" / "deeper"
+    run = cli("sync", "--source", source, "--as-of", AS_OF, "--export", out / "export",
+              "--report", out / "report")  # fmt: skip
+    refused(run, 2, "accounts.csv")
+    assert not (tmp_path / "new").exists()

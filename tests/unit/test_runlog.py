@@ -539,3 +539,15 @@ def test_a_version_1_run_log_is_lifted_keeping_its_runs_and_ids(path: Path) -> N
         log.finish_run(new, ended_at=T0, status="interrupted", counts={})
         assert [(run.id, run.status) for run in log.runs()] == [(8, "interrupted"), (7, "ok")]
         assert log.previous_history_run() == (7, AS_OF)
+
+
+def test_a_link_planted_at_the_run_log_path_is_refused_and_its_target_untouched(
+    path: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.db"
+    victim.write_bytes(b"")
+    path.parent.mkdir(parents=True)
+    path.symlink_to(victim)
+    with pytest.raises(UsageError, match="symbolic link"):
+        RunLog.open(path)
+    assert victim.read_bytes() == b""
