@@ -508,6 +508,17 @@ class Config(_Section):
     origin: Path | None = Field(default=None, exclude=True)
 
     @model_validator(mode="after")
+    def _closing_closes(self) -> Self:
+        # A CSV task whose status reads "open" (any case, any spaces) is open: closing it with
+        # that status would leave it open, and every run would close it again.
+        if self.source.kind == "csv" and self.plan.closed_status.lower() == "open":
+            raise ValueError(
+                f"plan.closed_status: {self.plan.closed_status!r} is the status of an open task;"
+                " a closed task needs another one, such as 'Deferred' or 'Completed'"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _targets_are_not_criteria(self) -> Self:
         read = {criterion.source for criterion in self.rating.criteria}
         clash = sorted(

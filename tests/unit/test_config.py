@@ -470,3 +470,9 @@ def test_a_value_that_looks_like_a_secret_is_never_echoed(value: str) -> None:
 def test_an_ordinary_bad_value_is_still_echoed() -> None:
     with pytest.raises(ConfigError, match="'sometimes'"):
         parse_config('[segments]\nrule = "sometimes"\n')
+
+
+@pytest.mark.parametrize("status", [" open ", "Open", "OPEN"])
+def test_a_closed_status_that_reads_as_open_in_a_csv_folder_is_refused(status: str) -> None:
+    with pytest.raises(ConfigError, match="status of an open task"):
+        parse_config(f'[plan]\nclosed_status = "{status}"\n')
