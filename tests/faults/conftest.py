@@ -32,10 +32,15 @@ class Tally:
     """Per kind of fault: tried, survived (every invariant held), data lost."""
 
     counts: dict[str, list[int]] = field(default_factory=dict)
+    notes: dict[str, int] = field(default_factory=dict)
 
     def record(self, kind: str, survived: bool, lost: int = 0) -> None:
         tried, ok, gone = self.counts.setdefault(kind, [0, 0, 0])
         self.counts[kind] = [tried + 1, ok + int(survived), gone + lost]
+
+    def note(self, what: str) -> None:
+        """Count how often something worth knowing happened (a kill that hit, a lock found)."""
+        self.notes[what] = self.notes.get(what, 0) + 1
 
 
 _TALLY = Tally()
@@ -46,10 +51,11 @@ def tally() -> Iterator[Tally]:
     yield _TALLY
     target = os.environ.get("CRM_ACCOUNTS_FAULT_REPORT")
     if target:
-        document = {
+        document: dict[str, object] = {
             kind: {"tried": t, "survived": s, "data_lost": lost}
             for kind, (t, s, lost) in sorted(_TALLY.counts.items())
         }
+        document["notes"] = dict(sorted(_TALLY.notes.items()))
         Path(target).write_text(json.dumps(document, indent=2) + "\n")
 
 
@@ -85,20 +91,14 @@ def people_data(folder: Path) -> dict[str, dict[str, str]]:
     }
 
 
-def task_keys(folder: Path) -> list[str]:
-    path = folder / "tasks.csv"
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [row["key"] for row in csv.DictReader(handle) if row.get("key")]
-
-
 def open_task_keys(folder: Path) -> list[str]:
+    """The keys of the product's open tasks (status ``Open``, compared as the reader does)."""
     path = folder / "tasks.csv"
     if not path.exists():
         return []
     with path.open(encoding="utf-8", newline="") as handle:
-        return [r["key"] for r in csv.DictReader(handle) if r.get("key") and r["status"] == "open"]
+        rows = list(csv.DictReader(handle))
+    return [r["key"] for r in rows if r.get("key") and r["status"].strip().lower() == "open"]
 
 
 def leftovers(folder: Path) -> list[str]:

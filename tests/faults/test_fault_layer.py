@@ -87,6 +87,8 @@ def test_kill_at_random_write_positions_loses_nothing_and_a_rerun_completes(
             capture_output=True, text=True, timeout=TIMEOUT, check=False,
         )  # fmt: skip
         kills += killed.returncode == -signal.SIGKILL
+        if killed.returncode == -signal.SIGKILL:
+            tally.note("kill -9: runs killed in the middle of a file write")
         held, lost = intact(source, before)
         rerun = crm(*_sync(source))
         again = crm(*_sync(source))
@@ -132,8 +134,11 @@ def test_two_syncs_on_one_folder_with_different_run_logs_never_tear_or_duplicate
             and all("another crm-accounts run" in err for err in busy)
         )
         tally.record("two syncs at once on one CSV folder", survived, lost)
+        if codes == [0, 3]:
+            tally.note("two syncs at once: the second found the source locked (exit 3)")
         assert survived, (trial, codes, outputs)
     keys = open_task_keys(source)
+    assert keys, "the syncs created no task: nothing was tested"
     assert len(keys) == len(set(keys))
 
 
@@ -164,6 +169,8 @@ def test_a_full_disk_exits_3_with_nothing_lost_and_a_rerun_completes(
         and leftovers(export) == []
     )
     tally.record("disk full (file size limit)", survived, lost)
+    if full.returncode == 3:
+        tally.note("disk full: runs stopped by it (exit 3)")
     assert survived, (full.returncode, full.stderr, rerun.stderr)
 
 
@@ -189,6 +196,8 @@ def test_a_damaged_run_log_exits_2_or_runs_and_never_touches_the_source_on_exit_
             runs[0].returncode != 2 or (source / "accounts.csv").read_bytes() == accounts
         )
         tally.record("damaged run log", survived)
+        if runs[0].returncode == 2:
+            tally.note("damaged run log: syncs refused (exit 2)")
         assert survived, (trial, [(r.returncode, r.stderr) for r in runs])
         run_log.write_bytes(good)
 
