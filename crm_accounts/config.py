@@ -511,7 +511,8 @@ class Config(_Section):
     def _closing_closes(self) -> Self:
         # A CSV task whose status reads "open" (any case, any spaces) is open: closing it with
         # that status would leave it open, and every run would close it again.
-        if self.source.kind == "csv" and self.plan.closed_status.lower() == "open":
+        status: str | None = self.plan.closed_status  # None: the connector's default
+        if self.source.kind == "csv" and status is not None and status.lower() == "open":
             raise ValueError(
                 f"plan.closed_status: {self.plan.closed_status!r} is the status of an open task;"
                 " a closed task needs another one, such as 'Deferred' or 'Completed'"
