@@ -26,6 +26,25 @@ KILL_TRIALS = 10
 CONCURRENT_TRIALS = 5
 DISK_LIMITS = (4_096, 32_768, 65_536, 131_072, 262_144)
 DAMAGE_TRIALS = 6
+EDIT_TRIALS = 8
+
+#: A person saving accounts.csv the way spreadsheet programs do (a new file renamed over the
+#: old one) after ``delay`` seconds, renaming account ``account`` to ``name``.
+EDITOR = """
+import csv, io, os, sys, time
+path, account, name, delay = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+time.sleep(delay)
+with open(path, encoding="utf-8", newline="") as handle:
+    rows = list(csv.reader(handle))
+for row in rows[1:]:
+    if row and row[0] == account:
+        row[1] = name
+out = io.StringIO()
+csv.writer(out, lineterminator="\\n").writerows(rows)
+with open(path + ".saving", "w", encoding="utf-8", newline="") as handle:
+    handle.write(out.getvalue())
+os.replace(path + ".saving", path)
+"""
 
 #: Runs the CLI and kills itself with SIGKILL once ``budget`` bytes went into files it writes.
 KILLER = """
@@ -267,3 +286,41 @@ def test_read_only_output_folders_stop_the_run_before_the_source_is_written(
         assert survived, [run.stderr for run in runs]
     finally:
         folder.chmod(0o755)
+
+
+def test_an_edit_saved_while_a_sync_runs_is_never_lost(source: Path, tally: Tally) -> None:
+    """Whenever the person saves (before the sync reads, while it writes, after it is done),
+    their edit is in accounts.csv afterwards; a sync that finds the file changed stops with
+    exit 3 and the next run completes."""
+    accounts = source / "accounts.csv"
+    ids = list(people_data(source))
+    rng = random.Random(31)
+    for trial in range(EDIT_TRIALS):
+        account, name = rng.choice(ids), f"Edited in trial {trial}"
+        as_of = f"2026-11-{10 + trial}"  # every trial has something to write
+        sync = subprocess.Popen(
+            [sys.executable, "-m", "crm_accounts", "sync", "--source", str(source),
+             "--as-of", as_of],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        editor = subprocess.run(
+            [sys.executable, "-c", EDITOR, str(accounts), account, name,
+             str(rng.uniform(0.0, 1.5))],
+            capture_output=True, text=True, timeout=TIMEOUT, check=False,
+        )  # fmt: skip
+        _, err = sync.communicate(timeout=TIMEOUT)
+        kept = people_data(source)[account]["name"] == name
+        rerun = crm("sync", "--source", source, "--as-of", as_of)
+        survived = (
+            editor.returncode == 0
+            and kept
+            and sync.returncode in (0, 3)
+            and "Traceback" not in err
+            and rerun.returncode == 0
+            and people_data(source)[account]["name"] == name
+            and leftovers(source) == []
+        )
+        tally.record("a person saves accounts.csv while a sync runs", survived, int(not kept))
+        if sync.returncode == 3:
+            tally.note("edit during a sync: the sync refused to overwrite it (exit 3)")
+        assert survived, (trial, sync.returncode, err, editor.stderr, rerun.stderr)
