@@ -1,16 +1,16 @@
 """The ``crm-accounts`` command line: a thin shell over the services (terminal and file I/O).
 
-Exit codes: 0 success; 1 some records failed, or the CRM stopped answering mid-run (a rerun
-repairs it); 2 bad usage, configuration or input data, another run holds the lock, credentials
-refused or API allowance too small (nothing written). Every command works without a
-terminal, for schedulers: human output goes to stdout, ``--log-format json`` lines to stderr.
+Exit codes (:mod:`crm_accounts.exits`): 0 success; 1 some records were refused; 2 fix the input
+(usage, configuration, data, file-system state, credentials refused); 3 retry later (another run
+works on the source, a file changed meanwhile, the CRM stopped answering, disk full). Every
+command works without a terminal, for schedulers: human output goes to stdout,
+``--log-format json`` lines to stderr.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,14 +23,16 @@ from rich.console import Console
 
 from .config import Config, load_config
 from .domain.method import MethodResult
-from .errors import ConnectorError, FatalConnectorError, UsageError
-from .logs import configure_logging, log_event, redact
+from .errors import UsageError
+from .exits import EXIT_PARTIAL, EXIT_USAGE, run_cli
+from .logs import configure_logging, log_event
 from .ports import RecordLinks
 from .render import render_summary
 from .reports import ReportPaths, write_reports
 from .runlog import RunLock, RunLog
 from .services import export_tables, open_connector, result_document
-from .services.export import make_folder
+from .services.export import check_output_folder
+from .services.locks import source_lock
 from .sync import SyncOptions, decide, pull, run_sync
 from .sync.report import Movement, describe_plan, movements, plan_document
 
@@ -47,8 +49,6 @@ app = typer.Typer(
 runs_app = typer.Typer(help="Recent sync runs from the run log.", no_args_is_help=False)
 app.add_typer(runs_app, name="runs")
 
-EXIT_PARTIAL = 1
-EXIT_USAGE = 2
 AS_OF_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
 _SHOWN = 40
 logger = logging.getLogger("crm_accounts")
@@ -82,12 +82,6 @@ def _parse_as_of(value: str | None) -> date:
     return day
 
 
-def _check_export(path: Path | None, option: str = "--export") -> None:
-    """Refuse an output folder that cannot be a folder before anything is computed."""
-    if path is not None and path.exists() and not path.is_dir():
-        raise UsageError(f"option {option}: {str(path)!r} exists and is not a folder")
-
-
 def _start(
     log_format: str,
     config: Path | None,
@@ -103,21 +97,13 @@ def _start(
     """
     configure_logging(log_format, sys.stderr)
     settings = _load(config, source)
-    _check_export(export)
     day = _parse_as_of(as_of)
-    _prepare_folder(report[1], report[0])
+    # Output folders are created and tried before anything is read or written, so one that
+    # cannot be written stops the run with exit code 2 instead of failing after a sync.
+    for option, folder in (("--export", export), report):
+        if folder is not None:
+            check_output_folder(folder, option)
     return settings, day
-
-
-def _prepare_folder(path: Path | None, option: str) -> None:
-    """Create a report folder before anything is read or written, so a folder that cannot be
-    written stops the run with exit code 2 instead of failing after a sync."""
-    if path is None:
-        return
-    _check_export(path, option)
-    make_folder(path, f"option {option}: folder")
-    if not os.access(path, os.W_OK):
-        raise UsageError(f"option {option}: folder {str(path)!r} is not writable")
 
 
 def _write_reports(
@@ -164,10 +150,11 @@ def _options(config: Config) -> SyncOptions:
 def _run_log_view(
     path: Path,
 ) -> tuple[Mapping[str, Mapping[str, str]], Mapping[str, tuple[str, int | None]]]:
-    """Last written values and previous standings, if a run log exists (never creates one)."""
-    if not path.is_file():
+    """Last written values and previous standings, if a run log exists (read only)."""
+    run_log = RunLog.open_readonly(path)
+    if run_log is None:
         return {}, {}
-    with RunLog.open(path) as run_log:
+    with run_log:
         return run_log.last_written(), run_log.previous_standing()
 
 
@@ -289,7 +276,7 @@ def sync(
     settings, day = _start(log_format, config, source, as_of, export, ("--report", report))
     path = run_log or settings.run_log_path(source)
     connector = open_connector(settings, source_dir=source)
-    with RunLock(path), RunLog.open(path) as log:
+    with source_lock(settings, source), RunLock(path), RunLog.open(path) as log:
         log_event(logger, "run_started", f"sync as of {day}", as_of=str(day), run_log=str(path))
         with _steps(_console(stderr=True)) as step:
             outcome = run_sync(
@@ -358,6 +345,13 @@ def _run_log_for(run_log: Path | None, config: Path | None) -> Path:
     return settings.run_log_path()
 
 
+def _existing_run_log(path: Path) -> RunLog:
+    log = RunLog.open_readonly(path)
+    if log is None:
+        raise UsageError(f"no run log at {path} (give --run-log FILE or --config FILE)")
+    return log
+
+
 @runs_app.callback(invoke_without_command=True)
 def runs(
     ctx: typer.Context,
@@ -369,10 +363,8 @@ def runs(
     if ctx.invoked_subcommand is not None:
         return
     path = _run_log_for(run_log, config)
-    if not path.is_file():
-        raise UsageError(f"no run log at {path} (give --run-log FILE or --config FILE)")
     console = _console()
-    with RunLog.open(path) as log:
+    with _existing_run_log(path) as log:
         summaries = log.runs(limit)
     if not summaries:
         console.print(f"No runs yet in {path}.")
@@ -392,10 +384,7 @@ def runs_show(
     config: ConfigOption = None,
 ) -> None:
     """Show one run: its counts and every failed record."""
-    path = _run_log_for(run_log, config)
-    if not path.is_file():
-        raise UsageError(f"no run log at {path} (give --run-log FILE or --config FILE)")
-    with RunLog.open(path) as log:
+    with _existing_run_log(_run_log_for(run_log, config)) as log:
         detail = log.run(run_id)
     run = detail.summary
     console = _console()
@@ -531,6 +520,7 @@ def demo(
     configure_logging("text", sys.stderr)
     console = _console()
     day = _parse_as_of(as_of)
+    check_output_folder(out, "--out")
     folder = generate_demo(out, as_of=day)
     config = load_config(folder.config_path)
     path = config.run_log_path()
@@ -538,7 +528,12 @@ def demo(
     for stale in (folder.source_dir / "tasks.csv", path, *path.parent.glob(path.name + "-*")):
         stale.unlink(missing_ok=True)
     syncs = []
-    with RunLock(path), RunLog.open(path) as log, _steps(_console(stderr=True)) as step:
+    with (
+        source_lock(config, None),
+        RunLock(path),
+        RunLog.open(path) as log,
+        _steps(_console(stderr=True)) as step,
+    ):
         for _ in range(2):
             syncs.append(
                 run_sync(
@@ -577,16 +572,5 @@ def demo(
 
 
 def main() -> None:
-    """Console-script entry point: map errors to exit codes, never a traceback for bad input."""
-    try:
-        app()  # Typer reports its own usage errors with exit code 2
-    except UsageError as exc:
-        # Plain text, never wrapped: schedulers grep these lines.
-        sys.stderr.write(f"error: {redact(str(exc))}\n")
-        sys.exit(EXIT_USAGE)
-    except FatalConnectorError as exc:  # credentials refused, API allowance too small
-        sys.stderr.write(f"error: {redact(str(exc))}\n")
-        sys.exit(EXIT_USAGE)
-    except ConnectorError as exc:  # retries exhausted mid-run: a rerun repairs what is missing
-        sys.stderr.write(f"error: {redact(str(exc))}; run again to complete the sync\n")
-        sys.exit(EXIT_PARTIAL)
+    """Console-script entry point: exit codes by what the caller does, never a traceback."""
+    sys.exit(run_cli(app))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +41,7 @@ from .domain.settings import (
     default_thresholds,
 )
 from .errors import ConfigError
+from .logs import redact
 from .ports import TargetField
 
 __all__ = [
@@ -90,6 +92,11 @@ def _trimmed_status(value: Any) -> Any:
             raise ValueError("must not be empty; leave the key out for the CRM's own default")
         return value.strip()
     return value
+
+
+def _trimmed(value: Any) -> Any:
+    """Names and statuses are compared trimmed, as the CSV reader trims header names."""
+    return value.strip() if isinstance(value, str) else value
 
 
 def _segment(value: Any) -> Any:
@@ -193,16 +200,27 @@ class PlanSection(_Section):
 DEFAULT_TARGET_FIELDS: dict[str, str] = {field.value: f"kam_{field.value}" for field in TargetField}
 
 
-class CsvSection(_Section):
-    """The CSV connector: ``fields`` maps target fields to accounts.csv column names."""
+#: accounts.csv columns with a meaning of their own (connectors/csv/source.py ACCOUNT_COLUMNS).
+SOURCE_ACCOUNT_COLUMNS = frozenset({"id", "name", "integration_stage"})
 
-    fields: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TARGET_FIELDS))
+
+class CsvSection(_Section):
+    """The CSV connector: ``fields`` maps target fields to accounts.csv column names.
+
+    Names are trimmed (the reader trims header names too), distinct, and never a column of the
+    source data: ``id``, ``name``, ``integration_stage`` or an attribute a rating criterion
+    reads (checked in :class:`Config`), since the sync would overwrite it.
+    """
+
+    fields: dict[str, Annotated[str, BeforeValidator(_trimmed)]] = Field(
+        default_factory=lambda: dict(DEFAULT_TARGET_FIELDS)
+    )
 
     @field_validator("fields")
     @classmethod
     def _known_targets(cls, fields: dict[str, str]) -> dict[str, str]:
         merged = merged_targets(fields, DEFAULT_TARGET_FIELDS)
-        reserved = sorted(set(merged.values()) & {"id", "name", "integration_stage"})
+        reserved = sorted(set(merged.values()) & SOURCE_ACCOUNT_COLUMNS)
         if reserved:
             raise ValueError(f"column(s) {', '.join(reserved)} belong to the source data")
         return merged
@@ -546,6 +564,31 @@ class Config(_Section):
     base_dir: Path = Field(default=Path("."), exclude=True)
     origin: Path | None = Field(default=None, exclude=True)
 
+    @model_validator(mode="after")
+    def _closing_closes(self) -> Self:
+        # A CSV task whose status reads "open" (any case, any spaces) is open: closing it with
+        # that status would leave it open, and every run would close it again.
+        status: str | None = self.plan.closed_status  # None: the connector's default
+        if self.source.kind == "csv" and status is not None and status.lower() == "open":
+            raise ValueError(
+                f"plan.closed_status: {self.plan.closed_status!r} is the status of an open task;"
+                " a closed task needs another one, such as 'Deferred' or 'Completed'"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _targets_are_not_criteria(self) -> Self:
+        read = {criterion.source for criterion in self.rating.criteria}
+        clash = sorted(
+            f"{target} = {column!r}" for target, column in self.csv.fields.items() if column in read
+        )
+        if clash:
+            raise ValueError(
+                f"csv.fields: {', '.join(clash)} would overwrite a source column that a rating"
+                " criterion reads; choose another column name"
+            )
+        return self
+
     def source_path(self) -> Path:
         return (
             self.source.path if self.source.path.is_absolute() else self.base_dir / self.source.path
@@ -609,12 +652,40 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return text or "(top level)"
 
 
+#: Text shaped like a credential: known token prefixes, a JWT, a key block, a Salesforce
+#: session id, or a long run of letters and digits without spaces (ids and names rarely are).
+_SECRET_SHAPES = re.compile(
+    r"(?:\b(?:pat|sk|pk|rk|xox[abpr]|ghp|gho|github_pat)[-_][A-Za-z0-9_-]{8,}"
+    r"|\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
+    r"|-----BEGIN"
+    r"|\b00D[A-Za-z0-9]{12,15}!"
+    r"|(?=[A-Za-z0-9+/_=.-]*[0-9])(?=[A-Za-z0-9+/_=.-]*[A-Za-z])[A-Za-z0-9+/_=.-]{32,})"
+)
+_WITHHELD = "(value withheld: it looks like a secret; secrets belong in environment variables)"
+
+
+def _looks_secret(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SECRET_SHAPES.search(value) is not None or redact(value) != value
+    if isinstance(value, dict):
+        return any(_looks_secret(k) or _looks_secret(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_looks_secret(v) for v in value)
+    return False
+
+
+def _shown(value: Any) -> str:
+    return _WITHHELD if _looks_secret(value) else repr(value)
+
+
 def _describe(error: Any) -> str:
     key = _location(tuple(error["loc"]))
     message = str(error["msg"]).removeprefix("Value error, ")
+    if _looks_secret(message):
+        message = "invalid"
     if error["type"] == "extra_forbidden":
-        return f"key '{key}': unknown key (value {error['input']!r}); check the spelling"
-    return f"key '{key}': value {error['input']!r}: {message}"
+        return f"key '{key}': unknown key (value {_shown(error['input'])}); check the spelling"
+    return f"key '{key}': value {_shown(error['input'])}: {message}"
 
 
 def parse_config(
@@ -633,8 +704,12 @@ def parse_config(
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{origin}: arrays or tables nested too deeply to be read") from None
     try:
         config = Config.model_validate(raw)
+    except RecursionError:
+        raise ConfigError(f"{origin}: values nested too deeply to be read") from None
     except ValidationError as exc:
         lines = [f"{origin}: {_describe(error)}" for error in exc.errors()]
         raise ConfigError("\n".join(lines)) from None

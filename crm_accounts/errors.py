@@ -1,16 +1,19 @@
 """The exception tree of crm-accounts; no I/O.
 
 Every error the product raises on purpose derives from :class:`CrmAccountsError` and is split by
-what the caller should do about it::
+what the caller should do about it (a record the CRM refuses is an outcome, not an error: the
+run goes on, reports it and exits 1)::
 
     CrmAccountsError
-     +-- UsageError                 bad usage, configuration or input: exit 2, nothing written
+     +-- UsageError                 fix the input: bad usage, configuration or data; exit 2
      |    +-- ConfigError           a config key has a bad value (names the key and the value)
      |    +-- InputDataError        source records break the contract (lists every file:line)
-     +-- ConnectorError             talking to a CRM failed
-     |    +-- RetriableError        transient: the retry layer tries again
-     |    +-- FatalConnectorError   do not retry (auth refused, daily API allowance exhausted)
-     +-- RecordRejectedError             one record was refused: skipped, reported, counted, exit 1
+     +-- TemporaryError             retry later: the cause passes by itself; exit 3
+     |    +-- LockHeldError         another run works on the same source (runlock.py)
+     |    +-- SourceChangedError    a source file changed while the run was writing it
+     +-- ConnectorError             talking to a CRM failed; after the bounded retries, exit 3
+          +-- RetriableError        transient: the retry layer tries again
+          +-- FatalConnectorError   do not retry (auth refused, daily API allowance exhausted)
 
 Messages always name the file, line, key, account or record, and the offending value.
 """
@@ -27,8 +30,10 @@ __all__ = [
     "FatalConnectorError",
     "InputDataError",
     "InputProblem",
-    "RecordRejectedError",
+    "Interrupted",
     "RetriableError",
+    "SourceChangedError",
+    "TemporaryError",
     "UsageError",
 ]
 
@@ -82,9 +87,23 @@ class FatalConnectorError(ConnectorError):
     """A failure that retrying cannot cure: credentials refused, API allowance exhausted."""
 
 
-class RecordRejectedError(CrmAccountsError):
-    """The CRM refused one record; the run goes on, reports it and ends with exit code 1."""
+class TemporaryError(CrmAccountsError):
+    """The run could not start or finish for a reason that passes by itself: exit code 3.
 
-    def __init__(self, record_id: str, message: str) -> None:
-        self.record_id = record_id
-        super().__init__(f"record {record_id}: {message}")
+    Whatever was written is in the run log; running again later is the remedy.
+    """
+
+
+class SourceChangedError(TemporaryError):
+    """A source file changed between reading and rewriting it; the rewrite was refused."""
+
+
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM arrived: the run stops where it is and is logged as ``interrupted``.
+
+    A ``BaseException``, so that no ``except Exception`` swallows it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"signal {signum}")

@@ -44,6 +44,7 @@ __all__ = [
     "MIN_SECRET_LENGTH",
     "REDACTED",
     "SecretRedactor",
+    "active_format",
     "configure_logging",
     "is_secret_name",
     "log_event",
@@ -329,6 +330,12 @@ class _Handler(logging.StreamHandler[TextIO]):
 
 
 _active: SecretRedactor | None = None
+_format: str | None = None
+
+
+def active_format() -> str | None:
+    """The ``log_format`` of the last :func:`configure_logging`, ``None`` when not configured."""
+    return _format
 
 
 def configure_logging(
@@ -350,7 +357,7 @@ def configure_logging(
     Raises:
         UsageError: ``log_format`` is neither ``"text"`` nor ``"json"``.
     """
-    global _active
+    global _active, _format
     if log_format not in LOG_FORMATS:
         raise UsageError(
             f"option --log-format: value {log_format!r} is not one of {', '.join(LOG_FORMATS)}"
@@ -371,6 +378,7 @@ def configure_logging(
     logger.setLevel(level)
     logger.propagate = False
     _active = redactor
+    _format = log_format
 
 
 def reset_logging() -> None:
@@ -378,12 +386,13 @@ def reset_logging() -> None:
 
     For tests and for hosts that run the CLI in-process more than once.
     """
-    global _active
+    global _active, _format
     logger = logging.getLogger(LOGGER_NAME)
     _remove_own_handlers(logger)
     logger.setLevel(logging.NOTSET)
     logger.propagate = True
     _active = None
+    _format = None
 
 
 def _remove_own_handlers(logger: logging.Logger) -> None:

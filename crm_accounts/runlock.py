@@ -1,36 +1,51 @@
-"""The run lock: one run at a time per run-log file. Does file I/O.
+"""Operating-system locks: one run at a time per source and per run log. Does file I/O.
 
-An exclusive ``<runlog>.lock`` file holds JSON ``{pid, host, started_at, token}``. A lock left by
-a dead process on this host (or an unreadable lock file older than an hour) is taken over; a lock
-from another host is never stolen. Process liveness is checked with ``os.kill(pid, 0)`` (POSIX).
+A lock is an exclusive ``flock`` (``msvcrt.locking`` on Windows) on a small lock file. The
+operating system releases it when its holder ends, however it ends (``kill -9`` included), so
+there is no stale lock to guess about and a reused pid cannot block anyone. While held, the file
+holds JSON ``{pid, host, started_at, what}`` naming the holder for the refusal message; the file
+itself stays in place (removing it would let a second process lock a new file of the same name
+while the first still holds the old one).
+
+:func:`source_lock_path` says where the lock of a source lives: a CSV folder locks
+``.crm-accounts.lock`` inside it, a CRM locks a file in the machine's lock folder named after its
+instance (``CRM_ACCOUNTS_LOCK_DIR``, default the system's temporary folder), so two runs on one
+source exclude each other whatever configuration or run log each one uses.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import hashlib
 import json
-import logging
 import os
 import socket
 import sys
-import time
-import uuid
-from contextlib import suppress
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Final
 
-from .errors import UsageError
+from .errors import TemporaryError, UsageError
 
-__all__ = ["STALE_UNREADABLE_LOCK_SECONDS", "LockHeldError", "RunLock", "process_alive"]
+__all__ = [
+    "LOCK_DIR_ENV",
+    "SOURCE_LOCK_NAME",
+    "LockHeldError",
+    "OsLock",
+    "RunLock",
+    "process_alive",
+    "source_lock_path",
+]
 
-_log = logging.getLogger("crm_accounts")
-
-#: An unreadable lock file older than this is left over from a crash, not being written.
-STALE_UNREADABLE_LOCK_SECONDS: Final = 3600.0
-#: How long to wait for another process that claimed the takeover of a stale lock.
-_TAKEOVER_WAIT_SECONDS: Final = 5.0
+#: The lock file of a CSV source folder, inside the folder.
+SOURCE_LOCK_NAME: Final = ".crm-accounts.lock"
+#: Environment variable naming the folder for CRM locks (default: the temporary folder).
+LOCK_DIR_ENV: Final = "CRM_ACCOUNTS_LOCK_DIR"
+_HOLDER_BYTES: Final = 4096
 
 
 def process_alive(pid: int, host: str) -> bool | None:
@@ -45,206 +60,152 @@ def process_alive(pid: int, host: str) -> bool | None:
         return False
     except PermissionError:  # exists, owned by another user
         return True
+    except OverflowError:  # not a pid of this system
+        return False
     return True
 
 
-class LockHeldError(UsageError):
-    """Another run holds the run-log lock: exit code 2, nothing written."""
+class LockHeldError(TemporaryError):
+    """Another run holds the lock: exit code 3 (run again later), nothing written."""
 
     def __init__(
-        self,
-        lock_path: Path,
-        *,
-        pid: int | None,
-        host: str | None,
-        started_at: str | None,
-        hint: str = "",
+        self, lock_path: Path, what: str, *, pid: int | None, host: str | None, started: str | None
     ) -> None:
         self.lock_path = lock_path
         self.pid = pid
         self.host = host
-        self.started_at = started_at
+        self.started_at = started
         holder = (
-            f"pid {pid} on host {host}, taken at {started_at or 'an unknown time'}"
+            f"pid {pid} on host {host}, running since {started or 'an unknown time'}"
             if pid is not None
-            else "an unreadable lock file being written or left by a crash"
+            else "a run that is just starting"
         )
         super().__init__(
-            f"another crm-accounts run holds the lock {lock_path} ({holder}); wait for it to"
-            f" finish{hint or ', or delete the lock file if that process no longer exists'}"
+            f"another crm-accounts run is working on {what} ({holder}; lock {lock_path}); "
+            "nothing was written: run again when it has finished"
         )
+
+
+def source_lock_path(kind: str, identity: str) -> Path:
+    """The lock file of a CRM source: ``<lock folder>/crm-accounts-<kind>-<digest>.lock``.
+
+    ``identity`` names the org or portal (instance URL, portal id, login host and user); only a
+    digest of it appears in the name.
+    """
+    folder = Path(os.environ.get(LOCK_DIR_ENV) or tempfile.gettempdir())
+    digest = hashlib.sha256(f"{kind}\n{identity}".encode()).hexdigest()[:20]
+    return folder / f"crm-accounts-{kind}-{digest}.lock"
 
 
 @dataclass(frozen=True, slots=True)
-class _LockFile:
-    """What a lock file said when read, and which file it was."""
-
-    identity: tuple[int, int, int, int]  # st_dev, st_ino, st_mtime_ns, st_size
-    mtime: float
+class _Holder:
     pid: int | None = None
     host: str | None = None
     started_at: str | None = None
-    token: str | None = None
 
 
-def _read_lock(path: Path) -> _LockFile | None:
-    """The lock file at ``path``, or ``None`` when there is none."""
+def _read_holder(path: Path) -> _Holder:
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return None
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return _Holder()
     try:
-        stat = os.fstat(fd)
-        data = os.read(fd, 65536)
+        data = os.read(fd, _HOLDER_BYTES)
+    except OSError:
+        return _Holder()
     finally:
         os.close(fd)
-    identity = (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)
     try:
         parsed = json.loads(data.decode("utf-8"))
     except ValueError:
-        return _LockFile(identity, stat.st_mtime)
+        return _Holder()
     if not isinstance(parsed, dict):
-        return _LockFile(identity, stat.st_mtime)
-    pid, host = parsed.get("pid"), parsed.get("host")
-    if type(pid) is not int or pid <= 0 or not isinstance(host, str) or not host:
-        return _LockFile(identity, stat.st_mtime)
-    started, token = parsed.get("started_at"), parsed.get("token")
-    return _LockFile(
-        identity,
-        stat.st_mtime,
-        pid,
-        host,
+        return _Holder()
+    pid, host, started = parsed.get("pid"), parsed.get("host"), parsed.get("started_at")
+    return _Holder(
+        pid if type(pid) is int else None,
+        host if isinstance(host, str) else None,
         started if isinstance(started, str) else None,
-        token if isinstance(token, str) else None,
     )
 
 
-def _write_new(path: Path, content: bytes) -> bool:
-    """Create ``path`` with ``content`` unless it exists (``O_EXCL``); whether it was created."""
+def _try_lock(fd: int) -> bool:
+    """Take the exclusive lock on ``fd`` without waiting; whether it was taken."""
+    if sys.platform == "win32":  # pragma: no cover - tested on POSIX only
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        return False
-    try:
-        view = memoryview(content)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)  # after a power loss the lock still names a pid, so it can go stale
-    except BaseException:
-        os.close(fd)
-        path.unlink(missing_ok=True)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return False
         raise
-    os.close(fd)
     return True
 
 
-class RunLock:
-    """One run at a time per run-log file: an exclusive lock file ``<runlog>.lock``."""
+class OsLock:
+    """An exclusive operating-system lock on ``path``, for ``what`` (named in messages)."""
 
-    def __init__(self, run_log_path: Path) -> None:
-        """Prepare the lock for the run log at ``run_log_path``; nothing happens until entered."""
-        run_log_path = Path(run_log_path)
-        self.path = run_log_path.with_name(run_log_path.name + ".lock")
-        self._token: str | None = None
+    def __init__(self, path: Path, what: str, *, create_folder: bool = True) -> None:
+        self.path = Path(path)
+        self.what = what
+        self.create_folder = create_folder
+        self._fd: int | None = None
 
-    def __enter__(self) -> RunLock:
-        """Take the lock, or take over a stale one.
+    def __enter__(self) -> OsLock:
+        """Take the lock at once or refuse.
 
         Raises:
-            LockHeldError: a live process (or one on another host) holds it.
-            UsageError: the lock file cannot be written.
+            LockHeldError: another process holds it (exit code 3).
+            UsageError: the lock file cannot be created or opened (exit code 2).
         """
-        if self._token is not None:
-            raise RuntimeError(f"{self.path} is already held by this RunLock")
-        token = uuid.uuid4().hex
-        content = json.dumps(
+        if self._fd is not None:
+            raise RuntimeError(f"{self.path} is already held by this lock")
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            if self.create_folder:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise UsageError(
+                    f"the lock file {self.path} is a symbolic link; remove it (the product"
+                    " never follows a link it did not make)"
+                ) from None
+            raise UsageError(
+                f"cannot create the lock file {self.path} for {self.what}: {exc.strerror or exc}"
+            ) from None
+        try:
+            taken = _try_lock(fd)
+        except OSError as exc:
+            os.close(fd)
+            raise UsageError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
+        if not taken:
+            os.close(fd)
+            holder = _read_holder(self.path)
+            raise LockHeldError(
+                self.path, self.what, pid=holder.pid, host=holder.host, started=holder.started_at
+            )
+        self._fd = fd
+        holder_text = json.dumps(
             {
                 "pid": os.getpid(),
                 "host": socket.gethostname(),
                 "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "token": token,
+                "what": self.what,
             }
         ).encode()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._acquire(content)
-        except OSError as exc:
-            raise UsageError(f"cannot write the lock file {self.path}: {exc}") from exc
-        self._token = token
+        with contextlib.suppress(OSError):  # naming the holder is a courtesy, not a must
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, holder_text, 0)
         return self
-
-    def _acquire(self, content: bytes) -> None:
-        deadline = time.monotonic() + _TAKEOVER_WAIT_SECONDS
-        seen: _LockFile | None = None
-        looked_twice = False
-        while True:
-            if _write_new(self.path, content):
-                return
-            current = _read_lock(self.path)
-            if current is None:  # released meanwhile: try to create it again
-                continue
-            seen = current
-            if seen.pid is None and not looked_twice:
-                looked_twice = True  # maybe created a moment ago and not yet written
-                time.sleep(0.05)
-                continue
-            if not self._is_stale(seen):
-                raise self._held(seen)
-            if self._take_over(seen, content):
-                _log.warning(
-                    "took over the stale lock %s (pid %s on host %s, taken at %s)",
-                    self.path,
-                    seen.pid,
-                    seen.host,
-                    seen.started_at,
-                )
-                return
-            if time.monotonic() > deadline:
-                claim = self._claim(seen)
-                hint = (
-                    f"; {claim} says another process is taking over that stale lock: if no run"
-                    " is in progress, that process died, so delete both files"
-                    if claim.exists()
-                    else ""
-                )
-                raise self._held(seen, hint)
-            time.sleep(0.02)  # another process is replacing it: then look at what it wrote
-
-    def _held(self, lock: _LockFile, hint: str = "") -> LockHeldError:
-        return LockHeldError(
-            self.path, pid=lock.pid, host=lock.host, started_at=lock.started_at, hint=hint
-        )
-
-    @staticmethod
-    def _is_stale(lock: _LockFile) -> bool:
-        if lock.pid is None or lock.host is None:
-            return time.time() - lock.mtime > STALE_UNREADABLE_LOCK_SECONDS
-        return process_alive(lock.pid, lock.host) is False
-
-    def _claim(self, lock: _LockFile) -> Path:
-        _, inode, mtime_ns, _ = lock.identity
-        return self.path.with_name(f"{self.path.name}.takeover-{inode}-{mtime_ns}")
-
-    def _take_over(self, stale: _LockFile, content: bytes) -> bool:
-        """Replace the stale lock file ``stale`` with ours; ``False`` if another process does.
-
-        Every process that judged this very file stale derives the same claim name from its
-        inode and mtime, and only the one that creates the claim (``O_EXCL``) may replace it.
-        """
-        claim = self._claim(stale)
-        if not _write_new(claim, b""):
-            return False
-        temp = self.path.with_name(f"{self.path.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            current = _read_lock(self.path)
-            if current is None or current.identity != stale.identity:
-                return False  # released or replaced since we looked
-            _write_new(temp, content)
-            os.replace(temp, self.path)
-            return True
-        finally:
-            temp.unlink(missing_ok=True)
-            claim.unlink(missing_ok=True)
 
     def __exit__(
         self,
@@ -252,13 +213,20 @@ class RunLock:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """Release the lock: remove the lock file if it is still ours."""
-        token, self._token = self._token, None
-        if token is None:
+        """Release the lock (closing the file releases it); the file stays, emptied."""
+        fd, self._fd = self._fd, None
+        if fd is None:
             return
-        current = _read_lock(self.path)
-        if current is not None and current.token == token:
-            with suppress(FileNotFoundError):
-                self.path.unlink()
-        else:
-            _log.warning("the lock %s was no longer ours on release; left as it is", self.path)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+        os.close(fd)
+
+
+class RunLock(OsLock):
+    """One run at a time per run-log file: an :class:`OsLock` on ``<runlog>.lock``."""
+
+    def __init__(self, run_log_path: Path) -> None:
+        run_log_path = Path(run_log_path)
+        super().__init__(
+            run_log_path.with_name(run_log_path.name + ".lock"), f"the run log {run_log_path}"
+        )

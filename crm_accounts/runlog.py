@@ -11,12 +11,21 @@ database is refused and never modified)::
     history_runs  the runs that recorded a standing, with their as_of
     history       per run and account: segment and rating position
 
-A run still marked ``running`` whose process no longer exists on this host reads back as
-``interrupted``. Writes stream through ``executemany`` in batches, one transaction per call, in
+Version 2 adds the status ``interrupted`` (a run stopped by Ctrl-C or SIGTERM); version 1 files
+are lifted on the first write. A run still marked ``running`` whose process no longer exists on
+this host reads back as ``interrupted`` too.
+
+Every SQLite error is mapped to what the caller does: :class:`~crm_accounts.errors.UsageError`
+(exit 2) for a damaged, foreign or unwritable file, naming it and the remedy, and
+:class:`~crm_accounts.errors.TemporaryError` (exit 3) for a busy file or a full disk.
+:meth:`RunLog.open_readonly` reads without writing anything (``plan``, ``runs``, ``report``), on
+read-only storage too.
+
+Writes stream through ``executemany`` in batches, one transaction per call, in
 WAL mode: a run may touch a million accounts with eight fields each, and what a call recorded
 survives a crash later in the run.
 
-One run at a time per run-log file: see :mod:`crm_accounts.runlock`.
+One run at a time per run-log file and per source: see :mod:`crm_accounts.runlock`.
 """
 
 from __future__ import annotations
@@ -28,15 +37,22 @@ import os
 import socket
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import urllib.parse
+from collections.abc import (
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Concatenate, Final, ParamSpec, TypeVar
 
-from .errors import UsageError
+from .errors import TemporaryError, UsageError
 from .runlock import LockHeldError, RunLock, process_alive
 
 __all__ = [
@@ -53,13 +69,14 @@ __all__ = [
 
 _log = logging.getLogger("crm_accounts")
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 #: ``PRAGMA user_version`` of the current schema; :data:`_MIGRATIONS` lifts older files.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 #: ``PRAGMA application_id`` of a run log ("CRMA"): tells our file from any other SQLite file.
 APPLICATION_ID: Final = 0x43524D41
 #: The statuses :meth:`RunLog.finish_run` accepts; ``running`` and ``interrupted`` are not final.
-FINISHED_STATUSES: Final = frozenset({"ok", "partial", "failed"})
+FINISHED_STATUSES: Final = frozenset({"ok", "partial", "failed", "interrupted"})
 #: Rows per ``executemany`` call: bounds memory whatever the size of the iterable.
 BATCH_SIZE: Final = 10_000
 #: At most this many distinct strings are shared while reading the ``written`` table.
@@ -109,8 +126,65 @@ _SCHEMA_V1: Final = (
         PRIMARY KEY (run_id, account_id)
     ) WITHOUT ROWID""",
 )
+#: Version 2: the status ``interrupted`` (SQLite cannot change a CHECK: the table is rebuilt,
+#: ids and the AUTOINCREMENT sequence kept; foreign keys are off while migrating).
+_SCHEMA_V2: Final = (
+    _SCHEMA_V1[0]
+    .replace("CREATE TABLE runs (", "CREATE TABLE runs_v2 (")
+    .replace("'partial', 'failed')", "'partial', 'failed', 'interrupted')"),
+    "INSERT INTO runs_v2 SELECT * FROM runs",
+    "DROP TABLE runs",
+    "ALTER TABLE runs_v2 RENAME TO runs",
+)
 #: Statements that lift a file from version ``key`` to ``key + 1``.
-_MIGRATIONS: Final[Mapping[int, tuple[str, ...]]] = {0: _SCHEMA_V1}
+_MIGRATIONS: Final[Mapping[int, tuple[str, ...]]] = {0: _SCHEMA_V1, 1: _SCHEMA_V2}
+_BUSY_OR_FULL: Final = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL", "SQLITE_NOMEM"})
+_UNWRITABLE: Final = frozenset({"SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH"})
+
+
+def sqlite_problem(path: Path, exc: sqlite3.Error) -> UsageError | TemporaryError:
+    """The error to raise for ``exc`` on the run log ``path``: what it means and what to do."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    base = "_".join(name.split("_")[:2])  # SQLITE_IOERR_WRITE -> SQLITE_IOERR
+    if base in _BUSY_OR_FULL:
+        return TemporaryError(
+            f"the run log {path} cannot be written now ({exc}): another program holds it or the"
+            " disk is full; whatever was written is in it: free space or wait, then run again"
+        )
+    if base == "SQLITE_IOERR":
+        return TemporaryError(
+            f"the run log {path} could not be read or written ({exc}); run again later, and"
+            " check the disk if it happens again"
+        )
+    if base in _UNWRITABLE:
+        return UsageError(
+            f"cannot open or write the run log {path} ({exc}): check that its folder exists and"
+            " is writable, or choose another file with --run-log or [sync] run_log"
+        )
+    return UsageError(
+        f"the run log {path} is damaged or not a crm-accounts run log ({exc}): move it aside"
+        " (rename it) and run again; a new run log starts empty, so the first run after it"
+        " cannot tell manual edits apart and shows no movements"
+    )
+
+
+def _mapped(
+    method: Callable[Concatenate[RunLog, _P], _T],
+) -> Callable[Concatenate[RunLog, _P], _T]:
+    """Run ``method`` with SQLite errors turned into :func:`sqlite_problem`'s errors."""
+
+    def wrapper(self: RunLog, /, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise sqlite_problem(self.path, exc) from None
+        except OverflowError:  # an id or limit beyond SQLite's 64-bit integers
+            raise UsageError(f"a number given for the run log {self.path} is too large") from None
+
+    wrapper.__name__ = method.__name__
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
 
 _RUN_COLUMNS: Final = (
     "id, command, started_at, ended_at, as_of, config_hash, status, counts, pid, host"
@@ -194,16 +268,74 @@ class RunLog:
         """
         path = Path(path)
         try:
+            if path.is_symlink():
+                raise UsageError(
+                    f"the run log {path} is a symbolic link; give the file itself (--run-log or"
+                    " [sync] run_log): the product never writes through a link"
+                )
+            if path.is_dir():
+                raise UsageError(
+                    f"the run log {path} is a folder; give a file name (--run-log or [sync]"
+                    " run_log)"
+                )
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(path, timeout=30.0, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise UsageError(f"cannot open the run log {path}: {exc}") from exc
+        except OSError as exc:
+            raise UsageError(f"cannot open the run log {path}: {exc.strerror or exc}") from None
+        except sqlite3.Error as exc:
+            raise sqlite_problem(path, exc) from None
         try:
             _prepare(db, path)
         except BaseException:
             db.close()
             raise
         return cls(db, path)
+
+    @classmethod
+    def open_readonly(cls, path: Path) -> RunLog | None:
+        """Open the run log at ``path`` for reading only; ``None`` when there is none yet.
+
+        Nothing is created or migrated; a file on read-only storage is read as it is.
+
+        Raises:
+            UsageError: ``path`` is not a run log, is damaged or comes from a newer version.
+            TemporaryError: the file is busy.
+        """
+        path = Path(path)
+        try:
+            if not path.is_file():
+                return None
+        except OSError as exc:
+            raise UsageError(f"cannot open the run log {path}: {exc.strerror or exc}") from None
+        quoted = urllib.parse.quote(str(path.absolute()))
+        last: sqlite3.Error | None = None
+        # mode=ro still needs the -shm file of a WAL database; immutable=1 reads a file on
+        # read-only storage (nothing else may write it meanwhile, which read-only storage ensures).
+        for query in ("mode=ro", "immutable=1"):
+            try:
+                db = sqlite3.connect(f"file:{quoted}?{query}", uri=True, timeout=30.0,
+                                     isolation_level=None)  # fmt: skip
+            except sqlite3.Error as exc:
+                last = exc
+                continue
+            try:
+                if _check_header(db, path) == 0:
+                    db.close()
+                    return None  # an empty file: no run recorded yet
+                db.execute("SELECT count(*) FROM runs").fetchone()
+            except sqlite3.OperationalError as exc:
+                db.close()
+                last = exc
+                continue
+            except sqlite3.Error as exc:
+                db.close()
+                raise sqlite_problem(path, exc) from None
+            except BaseException:
+                db.close()
+                raise
+            return cls(db, path)
+        assert last is not None
+        raise sqlite_problem(path, last) from None
 
     @property
     def path(self) -> Path:
@@ -240,6 +372,7 @@ class RunLog:
         if self._db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
             raise UsageError(f"run {run_id} not found in {self._path}")
 
+    @_mapped
     def start_run(
         self, *, command: str, as_of: date, config_hash: str, started_at: datetime
     ) -> int:
@@ -266,6 +399,7 @@ class RunLog:
             raise RuntimeError("SQLite returned no id for the new run")
         return cursor.lastrowid
 
+    @_mapped
     def record_outcomes(self, run_id: int, outcomes: Iterable[Outcome]) -> None:
         """Append outcomes to a run, committed before returning (a later crash keeps them).
 
@@ -288,6 +422,7 @@ class RunLog:
                 (total, failed, run_id),
             )
 
+    @_mapped
     def finish_run(
         self, run_id: int, *, ended_at: datetime, status: str, counts: Mapping[str, int]
     ) -> None:
@@ -312,6 +447,7 @@ class RunLog:
             if updated == 0:
                 raise UsageError(f"run {run_id} not found in {self._path}")
 
+    @_mapped
     def runs(self, limit: int = 20) -> list[RunSummary]:
         """The latest ``limit`` runs, newest first.
 
@@ -325,6 +461,7 @@ class RunLog:
         ).fetchall()
         return [_summary(row) for row in rows]
 
+    @_mapped
     def run(self, run_id: int, *, max_failures: int | None = None) -> RunDetail:
         """One run with its failed outcomes in the order recorded (the first ``max_failures``).
 
@@ -347,6 +484,7 @@ class RunLog:
             outcomes=row[-1],
         )
 
+    @_mapped
     def last_written(self) -> dict[str, dict[str, str]]:
         """The last value the product wrote, per account id and target field."""
         result: dict[str, dict[str, str]] = {}
@@ -371,6 +509,7 @@ class RunLog:
             current[field] = value
         return result
 
+    @_mapped
     def record_written(self, values: Iterable[tuple[str, str, str | None]]) -> None:
         """Upsert ``(account_id, field, value)`` rows in order; a ``None`` value deletes the row."""
         upsert = (
@@ -403,6 +542,7 @@ class RunLog:
             db.executemany(upsert, upserts)
             db.executemany(delete, deletes)
 
+    @_mapped
     def record_history(
         self, run_id: int, as_of: date, rows: Iterable[tuple[str, str, int | None]]
     ) -> None:
@@ -432,6 +572,7 @@ class RunLog:
                     ],
                 )
 
+    @_mapped
     def previous_history_run(self, before_run: int | None = None) -> tuple[int, date] | None:
         """The id and as_of of the latest run with a history (strictly before ``before_run``)."""
         row = self._db.execute(
@@ -440,6 +581,7 @@ class RunLog:
         ).fetchone()
         return None if row is None else (row[0], date.fromisoformat(row[1]))
 
+    @_mapped
     def previous_standing(self, before_run: int | None = None) -> dict[str, tuple[str, int | None]]:
         """Per account the ``(segment, rating_position)`` of :meth:`previous_history_run`.
 
@@ -456,6 +598,7 @@ class RunLog:
             )
         }
 
+    @_mapped
     def prune(self, *, keep_runs: int) -> int:
         """Delete all but the newest ``keep_runs`` runs with their outcomes and history.
 
@@ -482,24 +625,29 @@ class RunLog:
             return db.execute("DELETE FROM runs WHERE id < ? AND id <> ?", params).rowcount
 
 
+def _check_header(db: sqlite3.Connection, path: Path) -> int:
+    """The schema version of ``db``; refuses another application's file or a newer schema."""
+    app_id = db.execute("PRAGMA application_id").fetchone()[0]
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    if app_id != APPLICATION_ID and (app_id != 0 or tables or version):
+        raise UsageError(
+            f"{path} is not a crm-accounts run log (it is another application's SQLite"
+            " database); set [sync] run_log to another file"
+        )
+    if version > SCHEMA_VERSION:
+        raise UsageError(
+            f"the run log {path} has schema version {version}, written by a newer"
+            f" crm-accounts (this one reads up to {SCHEMA_VERSION}); upgrade crm-accounts"
+        )
+    return int(version)
+
+
 def _prepare(db: sqlite3.Connection, path: Path) -> None:
     """Check that ``db`` is a run log (or empty), then set it up and migrate it."""
 
     def header() -> int:
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if app_id != APPLICATION_ID and (app_id != 0 or tables or version):
-            raise UsageError(
-                f"{path} is not a crm-accounts run log (it is another application's SQLite"
-                " database); set [sync] run_log to another file"
-            )
-        if version > SCHEMA_VERSION:
-            raise UsageError(
-                f"the run log {path} has schema version {version}, written by a newer"
-                f" crm-accounts (this one reads up to {SCHEMA_VERSION}); upgrade crm-accounts"
-            )
-        return int(version)
+        return _check_header(db, path)
 
     try:
         version = header()
@@ -523,15 +671,20 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
         db.execute("PRAGMA cache_size = -65536")  # KiB: 64 MiB for million-row upserts
         # A million-row call grows the WAL to hundreds of MiB; shrink it back after checkpoints.
         db.execute("PRAGMA journal_size_limit = 67108864")
-    except sqlite3.OperationalError as exc:  # locked, read-only, disk full, ...
-        raise UsageError(f"cannot open the run log {path}: {exc}") from exc
-    except sqlite3.DatabaseError as exc:  # "file is not a database"
-        raise UsageError(f"{path} is not a crm-accounts run log: {exc}") from exc
+    except sqlite3.Error as exc:  # locked, read-only, disk full, not a database, ...
+        raise sqlite_problem(path, exc) from None
 
 
 def _summary(row: Sequence[Any]) -> RunSummary:
+    try:
+        return _parsed_summary(row)
+    except (ValueError, TypeError) as exc:  # a row that no crm-accounts wrote
+        raise sqlite3.DatabaseError(f"run {row[0]!r} cannot be read: {exc}") from None
+
+
+def _parsed_summary(row: Sequence[Any]) -> RunSummary:
     run_id, command, started, ended, as_of, config_hash, status, counts, pid, host = row
-    if status == "running" and process_alive(pid, host) is False:
+    if status == "running" and process_alive(int(pid), str(host)) is False:
         status = "interrupted"
     return RunSummary(
         id=run_id,

@@ -13,21 +13,20 @@ is quoted only when it must be (a comma, a quote or a line break in it), quotes 
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import os
-import shutil
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
-from crm_accounts.errors import FatalConnectorError
+from crm_accounts.errors import FatalConnectorError, SourceChangedError
+from crm_accounts.safefile import FileIdentity, file_identity, write_atomically
 
 from .files import _line_of_bad_byte
 
 __all__ = [
     "NEW_FILE_EOL",
+    "NOT_READ",
     "MalformedFileError",
     "Record",
     "format_cell",
@@ -142,55 +141,47 @@ def read_records(path: Path) -> Generator[Record, None, None]:
             raise MalformedFileError(count, f"malformed CSV: {exc}") from None
 
 
-def rewrite_file(path: Path, produce: Callable[[TextIO], bool]) -> bool:
-    """Replace ``path`` atomically with what ``produce`` writes, if it reports a change.
+#: ``expected`` for :func:`rewrite_file` when the file was not read before.
+NOT_READ: Final = object()
 
-    ``produce`` writes the whole new content to ``<name>.partial`` in the same folder and returns
-    whether it differs from the current file. A change is flushed to disk and moved over ``path``
-    with :func:`os.replace` (readers see the old file or the new one, never a half-written one);
-    otherwise ``path`` is left alone, not even its modification time changes. The partial file
-    never outlives the call.
+
+def rewrite_file(
+    path: Path, produce: Callable[[TextIO], bool], expected: object = NOT_READ
+) -> FileIdentity | None:
+    """Replace ``path`` safely with what ``produce`` writes, if it reports a change.
+
+    ``produce`` writes the whole new content to a temporary file of the same folder
+    (:func:`crm_accounts.safefile.write_atomically`) and returns whether it differs from the
+    current file. The file must still be the one the run read (``expected``: its
+    :func:`~crm_accounts.safefile.file_identity` when read, ``None`` when it did not exist),
+    and must not change while it is rewritten; otherwise nothing is replaced, so an edit
+    someone saved meanwhile is kept. Without a change ``path`` is left alone, not even its
+    modification time changes. Returns the identity of the file now in place.
 
     Raises:
+        SourceChangedError: the file changed since it was read, or while it was rewritten.
         FatalConnectorError: the file cannot be written or replaced (no space, no permission).
     """
-    partial = path.with_name(path.name + ".partial")
+    before = file_identity(path)
+    if expected is not NOT_READ and before != expected:
+        raise _changed(path, "since this run read it")
+
+    def still_the_same() -> None:
+        if file_identity(path) != before:
+            raise _changed(path, "while this run rewrote it")
+
     try:
-        with partial.open("w", encoding="utf-8", newline="") as out:
-            changed = produce(out)
-            if changed:
-                out.flush()
-                os.fsync(out.fileno())
-        if changed:
-            if path.exists():
-                shutil.copymode(path, partial)
-            os.replace(partial, path)
+        write_atomically(path, produce, verify=still_the_same)
     except OSError as exc:
-        _discard(partial)
         raise FatalConnectorError(f"{path}: cannot write the file: {exc.strerror or exc}") from exc
-    except BaseException:
-        _discard(partial)
-        raise
-    if changed:
-        _fsync_folder(path.parent)
-    else:
-        _discard(partial)
-    return changed
+    return file_identity(path)
 
 
-def _discard(partial: Path) -> None:
-    with contextlib.suppress(OSError):
-        partial.unlink(missing_ok=True)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); not possible on every platform, hence best effort."""
-    with contextlib.suppress(OSError):
-        descriptor = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(descriptor)
-        finally:
-            os.close(descriptor)
+def _changed(path: Path, when: str) -> SourceChangedError:
+    return SourceChangedError(
+        f"{path} changed {when} (someone saved it, or another program wrote it); it was left as"
+        " it is, with that change, and this run's changes to it were not written: run again"
+    )
 
 
 def header_columns(header: Record, required: Sequence[str]) -> dict[str, int]:

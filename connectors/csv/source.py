@@ -43,6 +43,7 @@ from crm_accounts.domain.model import (
 from crm_accounts.domain.revenue import Period, RevenueSummary, summarize_revenue
 from crm_accounts.errors import ConfigError, InputDataError
 from crm_accounts.ports import AccountRecord, TaskRecord
+from crm_accounts.safefile import FileIdentity, file_identity
 
 from .activities import Emit, read_activities
 from .background import PendingRevenue
@@ -125,6 +126,15 @@ class CsvSource:
         self._attribute_names: frozenset[str] = frozenset()
         self.background = background
         self._pending: PendingRevenue | None = None
+        #: accounts.csv and tasks.csv as this run read them (``None``: absent), by file name;
+        #: the write side refuses to replace a file that changed since.
+        self.read_identities: dict[str, FileIdentity | None] = {}
+
+    def _note_identity(self, name: str) -> None:
+        try:
+            self.read_identities[name] = file_identity(self.folder / name)
+        except OSError:  # reported when the file is read
+            self.read_identities.pop(name, None)
 
     def _file(self, name: str, *required: str, problems: Problems | None = None) -> CsvFile:
         return CsvFile(
@@ -143,6 +153,7 @@ class CsvSource:
 
     def accounts(self) -> Iterator[AccountRecord]:
         file = self._file("accounts.csv", "id", "name")
+        self._note_identity("accounts.csv")  # before reading: a change meanwhile is noticed
         seen: dict[str, int] = {}
         self._account_ids = {}
         if not self._required(file):
@@ -491,6 +502,7 @@ class CsvSource:
     def open_tasks(self) -> Iterator[TaskRecord]:
         """Open tasks of ours from ``tasks.csv`` (none when it does not exist); bad rows of ours
         are recorded as problems."""
+        self._note_identity(TASKS_FILE)
         return read_open_tasks(self.folder / TASKS_FILE, self.problems)
 
     def close(self) -> None:

@@ -7,9 +7,12 @@
 * Tasks live in ``tasks.csv`` (:mod:`.tasks`), created on the first task written. Ids are
   ``T000001``, ``T000002``, ... after the highest ``T<number>`` id in the file. Rows without a
   ``key`` are someone else's and are never changed.
-* Every call rewrites its file at most once, atomically, streaming row by row (a million accounts
-  do not need a million rows in memory), and only when something changes. Rows that do not change
-  are written back byte for byte; see :mod:`.records` for line endings and quoting.
+* Every call rewrites its file at most once, safely (:mod:`crm_accounts.safefile`), streaming row
+  by row (a million accounts do not need a million rows in memory), and only when something
+  changes. Rows that do not change are written back byte for byte; see :mod:`.records` for line
+  endings and quoting. A file is replaced only while it is still the one this connector read (or
+  last wrote): an edit someone saved in between stops the call with
+  :class:`~crm_accounts.errors.SourceChangedError` (exit code 3) and is kept.
 * Refusals follow :class:`crm_accounts.memory.InMemoryConnector`, plus one limit of the format:
   a NUL character cannot be stored (the reader refuses it), nor a task without a key (it would
   read back as someone else's task).
@@ -35,9 +38,11 @@ from crm_accounts.ports import (
     TaskUpdate,
     WriteResult,
 )
+from crm_accounts.safefile import FileIdentity
 
 from .records import (
     NEW_FILE_EOL,
+    NOT_READ,
     MalformedFileError,
     Record,
     format_row,
@@ -103,7 +108,9 @@ class CsvConnector(CsvSource):
                 )
         wanted = {update.account_id for update in updates if update.account_id.strip()}
         rows = _AccountRows(self.folder / ACCOUNTS_FILE, self.fields, changes, wanted)
-        rows.run()
+        self.read_identities[ACCOUNTS_FILE] = rows.run(
+            self.read_identities.get(ACCOUNTS_FILE, NOT_READ)
+        )
         results = []
         for update, refusal in zip(updates, refusals, strict=True):
             if not rows.found(update.account_id):  # checked first, as in memory.py
@@ -220,8 +227,11 @@ class CsvConnector(CsvSource):
         """One streaming rewrite of tasks.csv: ``edits`` by task id, then ``new_rows(highest
         T number)`` appended at the end."""
         path = self.folder / TASKS_FILE
+        expected = self.read_identities.get(TASKS_FILE, NOT_READ)
         try:
-            rewrite_file(path, lambda out: _write_tasks(path, out, edits, new_rows))
+            self.read_identities[TASKS_FILE] = rewrite_file(
+                path, lambda out: _write_tasks(path, out, edits, new_rows), expected
+            )
         except MalformedFileError as exc:
             raise InputDataError([InputProblem(str(path), exc.line, exc.message)]) from None
 
@@ -292,11 +302,12 @@ class _AccountRows:
     def found(self, account_id: str) -> bool:
         return account_id in self.wanted and account_id not in self.missing
 
-    def run(self) -> None:
+    def run(self, expected: object) -> FileIdentity | None:
+        """Rewrite the file; ``expected`` is its identity when the run read it."""
         if not self.path.is_file():
             raise _problem(self.path, 0, "required file is missing from the source folder")
         try:
-            rewrite_file(self.path, self._write)
+            return rewrite_file(self.path, self._write, expected)
         except MalformedFileError as exc:
             raise _problem(self.path, exc.line, exc.message) from None
 

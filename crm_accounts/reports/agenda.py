@@ -10,7 +10,6 @@ Unscheduled contacts have no date and stay out of the agendas (the report lists 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -21,10 +20,20 @@ from icalendar import Calendar, Event
 from .. import __version__
 from ..domain.method import MethodResult
 from ..domain.planning import PlannedContact, PlanStatus
+from ..safefile import write_bytes_atomically
 
-__all__ = ["UID_DOMAIN", "agenda_calendars", "agenda_file_name", "event_uid", "write_agendas"]
+__all__ = [
+    "PRODUCT_ID_PREFIX",
+    "UID_DOMAIN",
+    "agenda_calendars",
+    "agenda_file_name",
+    "event_uid",
+    "write_agendas",
+]
 
 UID_DOMAIN = "crm-accounts"
+#: Start of every agenda's PRODID: marks the files the product wrote.
+PRODUCT_ID_PREFIX = "-//crm-accounts//"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 Link = Callable[[str], str | None]
@@ -111,11 +120,14 @@ def agenda_calendars(
     for member_id in sorted(by_member):
         member = result.members.get(member_id)
         calendar = Calendar()
-        calendar.add("prodid", f"-//crm-accounts//crm-accounts {__version__}//EN")
+        calendar.add("prodid", f"{PRODUCT_ID_PREFIX}crm-accounts {__version__}//EN")
         calendar.add("version", "2.0")
         calendar.add("calscale", "GREGORIAN")
         calendar.add("method", "PUBLISH")
         name = member.name if member is not None else member_id
+        # A line break in a name would end the property line: RFC 5545 has no escape for it in
+        # a non-TEXT property such as X-WR-CALNAME, so it becomes a space.
+        name = " ".join(name.split())
         calendar.add("x-wr-calname", f"Key-account contacts: {name}")
         planned_contacts = sorted(
             by_member[member_id], key=lambda p: (p.planned_date, p.pair.account_id, p.key)
@@ -129,13 +141,14 @@ def agenda_calendars(
 def write_agendas(
     result: MethodResult, directory: Path, generated_at: datetime, link: Link | None = None
 ) -> list[Path]:
-    """Write ``<member>.ics`` per member into ``directory`` (created); returns the paths."""
+    """Write ``<member>.ics`` per member into ``directory`` (created); returns the paths.
+
+    Each file is replaced safely (:mod:`crm_accounts.safefile`).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for member_id, calendar in agenda_calendars(result, generated_at, link).items():
         path = directory / agenda_file_name(member_id)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_bytes(calendar.to_ical())
-        os.replace(partial, path)
+        write_bytes_atomically(path, calendar.to_ical())
         written.append(path)
     return written

@@ -10,6 +10,7 @@ The Rating sheet (live formulas) is built in :mod:`.rating_sheet`; cell helpers 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -29,6 +30,7 @@ from ..domain.contact_plan import PairStatus
 from ..domain.method import MethodResult
 from ..domain.model import Segment
 from ..domain.segmentation import GROUPS
+from ..safefile import write_bytes_atomically
 from ..services.export import (
     GAP_COLUMNS,
     PLAN_COLUMNS,
@@ -38,6 +40,7 @@ from ..services.export import (
     segment_rows,
 )
 from ..sync.report import Movement
+from .cached import with_cached_values
 from .cells import (
     BOLD,
     DATE,
@@ -88,7 +91,10 @@ _FORBIDDEN_IN_TITLE = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 
 
 def write_workbook(result: MethodResult, path: Path, *, movements: Sequence[Movement] = ()) -> Path:
-    """Write the workbook of ``result`` to ``path`` (replaced if it exists) and return ``path``.
+    """Write the workbook of ``result`` to ``path`` (replaced safely) and return ``path``.
+
+    The Rating sheet's formulas carry the values the product computed as their stored results
+    (:mod:`.cached`), so a reader that does not calculate shows positions and points.
 
     Sheets: Segments, Groups, Rating (live formulas), Gaps, Plan, Movements, Matrices (an index)
     and one DMU-PSU matrix sheet per top account, at most :data:`MATRIX_LIMIT`.
@@ -101,14 +107,20 @@ def write_workbook(result: MethodResult, path: Path, *, movements: Sequence[Move
     titles = _Titles()
     _segments_sheet(_sheet(book, titles, "Segments"), result)
     _groups_sheet(_sheet(book, titles, "Groups"), result)
-    rating_sheet(_sheet(book, titles, "Rating"), result)
+    rating = _sheet(book, titles, "Rating")
+    cached = rating_sheet(rating, result)
     _gaps_sheet(_sheet(book, titles, "Gaps"), result)
     _plan_sheet(_sheet(book, titles, "Plan"), result)
     _movements_sheet(_sheet(book, titles, "Movements"), result, movements)
     index = _sheet(book, titles, "Matrices")
     _matrix_sheets(book, index, titles, result)
     book.remove(book.worksheets[0])  # the empty sheet every new Workbook starts with
-    book.save(path)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    # openpyxl names the parts sheet1.xml, sheet2.xml, ... in sheet order.
+    number = next(n for n, sheet in enumerate(book.worksheets, start=1) if sheet is rating)
+    part = f"xl/worksheets/sheet{number}.xml"
+    write_bytes_atomically(path, with_cached_values(buffer.getvalue(), part, cached))
     return path
 
 

@@ -5,7 +5,9 @@ Row builders are pure and shared by the CSV export and ``--json``, so both alway
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -13,19 +15,21 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ..domain.contact_plan import GapCode
 from ..domain.method import MethodResult
 from ..domain.model import DmuRole, PsuRole, Segment
 from ..domain.planning import PlanStatus
 from ..domain.segmentation import GROUPS, GroupFigures
-from ..errors import UsageError
+from ..errors import TemporaryError, UsageError
+from ..safefile import temp_name, write_atomically, write_bytes_atomically
 
 __all__ = [
     "GAP_COLUMNS",
     "PLAN_COLUMNS",
     "SEGMENT_COLUMNS",
+    "check_output_folder",
     "export_tables",
     "gap_rows",
     "make_folder",
@@ -210,12 +214,12 @@ def result_document(result: MethodResult) -> dict[str, Any]:
 
 
 def _replace_csv(path: Path, columns: Sequence[str], rows: Iterator[list[str]]) -> None:
-    partial = path.with_name(path.name + ".partial")
-    with partial.open("w", encoding="utf-8", newline="") as handle:
+    def write(handle: IO[Any]) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         writer.writerows(rows)
-    os.replace(partial, path)
+
+    write_atomically(path, write)
 
 
 def make_folder(directory: Path, what: str) -> None:
@@ -233,15 +237,74 @@ def make_folder(directory: Path, what: str) -> None:
         ) from None
 
 
+def check_output_folder(directory: Path, option: str) -> None:
+    """Make sure files can be created in ``directory``, leaving no trace.
+
+    Folders that are missing are created, a file is created there exclusively and removed, and
+    the folders created for the check are removed again (the write creates them later), so a
+    run refused afterwards leaves nothing behind. Run before anything is read or written: a
+    folder that cannot take the output stops the run with exit code 2 instead of failing after
+    the CRM was written. Messages start with ``option {option}:``.
+
+    Raises:
+        UsageError: not a folder, cannot be created, or files cannot be created in it.
+    """
+    missing: list[Path] = []  # deepest first
+    try:
+        if directory.exists() and not directory.is_dir():
+            raise UsageError(f"option {option}: {str(directory)!r} exists and is not a folder")
+        folder = directory
+        while not folder.exists() and folder != folder.parent:
+            missing.append(folder)
+            folder = folder.parent
+    except OSError as exc:
+        raise UsageError(f"option {option}: {str(directory)!r}: {exc.strerror or exc}") from None
+    try:
+        make_folder(directory, f"option {option}: folder")
+        _probe(directory, option)
+    finally:
+        for created in missing:
+            with contextlib.suppress(OSError):
+                created.rmdir()
+
+
+def _probe(directory: Path, option: str) -> None:
+    probe = directory / temp_name("probe")
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise UsageError(
+            f"option {option}: folder {str(directory)!r} cannot be written (it is not"
+            f" writable): {exc.strerror or exc}"
+        ) from None
+    os.close(fd)
+    probe.unlink(missing_ok=True)
+
+
 def export_tables(result: MethodResult, directory: Path) -> list[Path]:
     """Write the five result files into ``directory`` (created if needed).
 
-    Each file is replaced atomically. Returns the paths written.
+    Each file is replaced safely (:mod:`crm_accounts.safefile`). Returns the paths written.
 
     Raises:
-        UsageError: the folder cannot be created (a file is in the way, no permission).
+        UsageError: the folder cannot be created or written (a file is in the way, no
+            permission, a name too long).
+        TemporaryError: the disk is full; files already replaced hold this run's tables.
     """
     make_folder(directory, "export folder")
+    try:
+        return _export(result, directory)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise TemporaryError(
+                f"export folder {str(directory)!r}: {exc.strerror}; free space and run again"
+            ) from None
+        raise UsageError(
+            f"export folder {str(directory)!r} cannot be written: {exc.strerror or exc}"
+        ) from None
+
+
+def _export(result: MethodResult, directory: Path) -> list[Path]:
     tables = [
         ("segments.csv", SEGMENT_COLUMNS, segment_rows(result)),
         ("ratings.csv", rating_columns(result), rating_rows(result)),
@@ -253,8 +316,7 @@ def export_tables(result: MethodResult, directory: Path) -> list[Path]:
         _replace_csv(directory / name, columns, rows)
         written.append(directory / name)
     summary = directory / "summary.json"
-    partial = summary.with_name("summary.json.partial")
-    partial.write_text(json.dumps(summary_document(result), indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, summary)
+    text = json.dumps(summary_document(result), indent=2) + "\n"
+    write_bytes_atomically(summary, text)
     written.append(summary)
     return written

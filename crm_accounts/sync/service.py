@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from ..domain.method import MethodResult, run_method
 from ..domain.settings import MethodSettings
-from ..errors import ConnectorError, FatalConnectorError
+from ..errors import ConnectorError, FatalConnectorError, Interrupted
 from ..logs import redact
 from ..ports import Connector, Source, TaskRecord, WriteResult
 from ..runlog import Outcome, RunLog
@@ -181,8 +181,10 @@ def run_sync(
             as_of,
             ((a, s.value, positions.get(a)) for a, s in pulled.result.segments.items()),
         )
-    except BaseException:
-        run_log.finish_run(run_id, ended_at=now(), status="failed", counts={})
+    except BaseException as exc:
+        stopped = isinstance(exc, KeyboardInterrupt | Interrupted)
+        status = "interrupted" if stopped else "failed"
+        run_log.finish_run(run_id, ended_at=now(), status=status, counts={})
         raise
     report = SyncReport(run_id, plan, applied, pulled.result)
     counts = {**plan.totals(), "writes": len(applied.outcomes), "failed": len(applied.failures)}

@@ -203,8 +203,12 @@ def test_rescheduling_one_task_leaves_the_others_as_they_were(writer: Connector)
 
 
 def test_a_connector_reads_its_own_writes_and_closes_cleanly(writer: Connector) -> None:
-    writer.write_fields([FieldUpdate("a1", {"segment": "A"})])
-    writer.create_tasks([_draft("k1")])
-    list(writer.accounts())
-    list(writer.open_tasks())
-    writer.close()
+    [field] = writer.write_fields([FieldUpdate("a1", {"segment": "A"})])
+    [task] = writer.create_tasks([_draft("k1")])
+    assert field.ok
+    assert task.ok
+    targets = {record.account.id: record.targets for record in writer.accounts()}
+    assert targets["a1"]["segment"] == "A"
+    [open_task] = [t for t in writer.open_tasks() if t.key == "k1"]
+    assert (open_task.id, open_task.key) == (task.crm_id, "k1")
+    writer.close()  # raises when anything read was not valid

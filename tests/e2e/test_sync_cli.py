@@ -97,39 +97,57 @@ def _lock_file(demo: Path) -> Path:
     return demo / "crm-accounts-runs.sqlite.lock"
 
 
-def _write_lock(path: Path, pid: int, host: str) -> None:
-    path.write_text(
-        json.dumps(
-            {"pid": pid, "host": host, "started_at": datetime.now(UTC).isoformat(), "token": "t"}
-        )
+HOLD_SOURCE = """
+import sys, time
+from pathlib import Path
+from crm_accounts.runlock import OsLock
+with OsLock(Path(sys.argv[1]) / ".crm-accounts.lock", "the CSV folder"):
+    print("holding", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_second_run_on_the_same_csv_folder_with_another_run_log_exits_3_naming_the_holder(
+    cli: Cli, demo: Path, tmp_path: Path
+) -> None:
+    source = demo / "source"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_SOURCE, str(source)], stdout=subprocess.PIPE, text=True
     )
-
-
-def test_a_second_concurrent_run_is_refused_with_exit_2(cli: Cli, demo: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        _write_lock(_lock_file(demo), holder.pid, socket.gethostname())
-
-        refused = cli("sync", "--config", demo / "config.toml", "--as-of", AS_OF)
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        refused = cli("sync", "--source", source, "--as-of", AS_OF,
+                      "--run-log", tmp_path / "other-runs.sqlite")  # fmt: skip
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate(timeout=60)
 
-    assert refused.returncode == 2
-    assert str(holder.pid) in refused.stderr
-    assert "lock" in refused.stderr
-    assert "kam_segment" not in (demo / "source" / "accounts.csv").read_text()
+    assert refused.returncode == 3, refused.stderr
+    assert f"pid {holder.pid}" in refused.stderr
+    assert str(source) in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert "kam_segment" not in (source / "accounts.csv").read_text()
+    assert not (source / "tasks.csv").exists()
 
 
-def test_a_stale_lock_of_a_killed_run_is_taken_over(cli: Cli, demo: Path) -> None:
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    _write_lock(_lock_file(demo), dead.pid, socket.gethostname())
-
-    run = cli("sync", "--config", demo / "config.toml", "--as-of", AS_OF)
+def test_a_lock_file_left_by_a_killed_run_naming_a_live_pid_does_not_block(
+    cli: Cli, demo: Path
+) -> None:
+    """The lock is the operating system's: a pid reused by another program blocks nothing."""
+    unrelated = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _lock_file(demo).write_text(
+            json.dumps({"pid": unrelated.pid, "host": socket.gethostname(),
+                        "started_at": datetime.now(UTC).isoformat()})
+        )  # fmt: skip
+        run = cli("sync", "--config", demo / "config.toml", "--as-of", AS_OF)
+    finally:
+        unrelated.kill()
+        unrelated.wait()
 
     assert run.returncode == 0, run.stderr
-    assert not _lock_file(demo).exists()
+    assert "kam_segment" in (demo / "source" / "accounts.csv").read_text()
 
 
 def test_json_logs_parse_and_never_show_a_secret_from_the_environment(

@@ -486,3 +486,116 @@ def test_a_score_typed_as_text_counts_as_missing(tmp_path: Path) -> None:
     assert shown["d"].ranks["fit"] == 4.5
     assert shown["c"].ranks["fit"] == 4.5
     assert shown["d"].points == 9.5
+
+
+# --- issue 13: stored results, error values, directions, the id tie-break -------------------------
+
+
+def test_a_reader_that_does_not_calculate_sees_the_products_positions_points_and_ranks(
+    demo_result: MethodResult, demo_book: Path
+) -> None:
+    """openpyxl with ``data_only`` reads the stored results only, like previews and pandas."""
+    rating = demo_result.rating
+    layout = load_rating(demo_book, rating.criteria)
+    stored = openpyxl.load_workbook(demo_book, data_only=True)["Rating"]
+    assert rating.accounts
+    for rated in rating.accounts:
+        row = layout.row_of(rated.account_id)
+        assert stored.cell(row=row, column=layout.position_column).value == rated.position
+        points = stored.cell(row=row, column=layout.points_column).value
+        assert points == pytest.approx(float(rated.points), abs=EXACT)
+        for key, column in layout.rank_column.items():
+            rank = stored.cell(row=row, column=column).value
+            assert rank == pytest.approx(float(rated.ranks[key]), abs=EXACT)
+    spare = layout.first_empty_row()
+    assert stored.cell(row=spare, column=layout.points_column).value in ("", None)
+
+
+def test_the_stored_results_are_what_the_formulas_compute(
+    demo_result: MethodResult, demo_book: Path
+) -> None:
+    formulas = openpyxl.load_workbook(demo_book)["Rating"]
+    stored = openpyxl.load_workbook(demo_book, data_only=True)["Rating"]
+    evaluator = SheetEvaluator(formulas)
+    checked = 0
+    for row in formulas.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                computed = evaluator.value(cell.row, cell.column)
+                kept = stored.cell(row=cell.row, column=cell.column).value
+                if computed == "":
+                    assert kept in ("", None), cell.coordinate
+                else:
+                    assert kept == pytest.approx(computed, abs=EXACT), cell.coordinate
+                checked += 1
+    assert checked > 4 * len(demo_result.rating.accounts)
+
+
+@pytest.mark.parametrize("error", ["#N/A", "#DIV/0!", "#VALUE!"])
+def test_an_error_value_in_a_score_counts_as_missing(tmp_path: Path, error: str) -> None:
+    sheet = load_rating(write_workbook(hand_result(), tmp_path / "hand.xlsx"), (FIT, PAYMENT))
+    sheet.set_score("d", "fit", error)
+    assert (
+        sheet.sheet.cell(row=sheet.row_of("d"), column=sheet.score_column["fit"]).data_type == "e"
+    )
+    shown = sheet.evaluate()
+    # as with text: fit e 9 -> 1; a, b 8 -> 2.5; c and d missing share ranks 4 and 5 -> 4.5.
+    assert shown["d"].ranks["fit"] == 4.5
+    assert shown["e"].ranks["fit"] == 1
+    assert shown["d"].points == 9.5
+
+
+@pytest.mark.parametrize("typo", ["lower ", "Lowest", "", "hihger"])
+def test_a_direction_that_is_neither_higher_nor_lower_shows_check_instead_of_ranks(
+    tmp_path: Path, typo: str
+) -> None:
+    sheet = load_rating(write_workbook(hand_result(), tmp_path / "hand.xlsx"), (FIT, PAYMENT))
+    sheet.set_direction("payment", typo)
+    evaluator = SheetEvaluator(sheet.sheet)
+    row = sheet.row_of("a")
+    assert evaluator.value(row, sheet.rank_column["payment"]) == "check row 3"
+    assert evaluator.value(row, sheet.points_column) == "check row 3"
+    assert evaluator.value(row, sheet.position_column) == "check row 3"
+    assert evaluator.value(row, sheet.rank_column["fit"]) == 2.5  # the other criterion still ranks
+
+
+def test_the_direction_cells_refuse_other_entries_with_an_error_alert(tmp_path: Path) -> None:
+    sheet = load_rating(write_workbook(hand_result(), tmp_path / "hand.xlsx"), (FIT, PAYMENT))
+    [validation] = sheet.sheet.data_validations.dataValidation
+    assert validation.type == "list"
+    assert validation.formula1 == '"higher,lower"'
+    assert validation.showErrorMessage
+    assert validation.errorStyle in (None, "stop")  # "stop" is the default and refuses entry
+    cells = {str(c) for c in validation.sqref.ranges}
+    assert {sheet.sheet.cell(row=sheet.direction_row, column=c).coordinate
+            for c in sheet.score_column.values()} <= cells  # fmt: skip
+
+
+def test_a_full_tie_is_broken_in_plain_string_order_as_the_method_says(tmp_path: Path) -> None:
+    """Upper case sorts before lower case by code point: ``Zeta`` before ``acme``, while a
+    spreadsheet comparing text would put ``acme`` first."""
+    accounts = [
+        Account(i, i.title(), attributes={"fit": "7", "payment": "30"}) for i in ("acme", "Zeta")
+    ]
+    data = MethodInput(
+        accounts=accounts,
+        revenue=summarize_revenue(
+            [RevenueLine(a.id, AS_OF, Decimal(100)) for a in accounts], Period.ending(AS_OF, 12)
+        ),
+        history=summarize_activities([], AS_OF, 365),
+        members={},
+        attribute_names=frozenset({"fit", "payment"}),
+    )
+    settings = MethodSettings(
+        rating=RatingSettings(accounts=("acme", "Zeta"), criteria=(FIT, PAYMENT))
+    )
+    result = run_method(data, settings, AS_OF)
+    ratings = {r.account_id: r.position for r in result.rating.accounts}
+    assert ratings == {"Zeta": 1, "acme": 2}
+    path = write_workbook(result, tmp_path / "tie.xlsx")
+    sheet = load_rating(path, result.rating.criteria)
+    assert {i: s.position for i, s in sheet.evaluate().items()} == ratings
+    stored = openpyxl.load_workbook(path, data_only=True)["Rating"]
+    positions = {i: stored.cell(row=sheet.row_of(i), column=sheet.position_column).value
+                 for i in ratings}  # fmt: skip
+    assert positions == ratings

@@ -7,7 +7,9 @@ arithmetic, comparisons, ``&``, cell references and ranges on one sheet) with Ex
 - comparisons order numbers < text < booleans, and compare text ignoring case;
 - ``SUMPRODUCT`` counts only numbers: booleans and text in its arrays count as 0
   (hence the ``--(...)`` idiom); ``SUM`` over a range ignores text and booleans;
-- a formula result "" is text.
+- a formula result "" is text;
+- an error value in a cell (``#N/A``, ``#DIV/0!``) is an :class:`XlError`: ``ISNUMBER`` says
+  FALSE for it, and any comparison or arithmetic with it fails (Excel would show the error).
 
 Anything else raises :class:`FormulaError`, so a formula shape the evaluator does not know makes
 the test fail instead of passing by accident.
@@ -22,7 +24,7 @@ from typing import Any
 from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["FormulaError", "SheetEvaluator"]
+__all__ = ["FormulaError", "SheetEvaluator", "XlError"]
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -40,6 +42,12 @@ _CELL = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 
 class FormulaError(Exception):
     """A formula or value the evaluator does not handle (an error in Excel terms)."""
+
+
+class XlError(str):
+    """An error value held in a cell; it spreads through every comparison and operation."""
+
+    __slots__ = ()
 
 
 Value = Any  # None (empty cell), float, str, bool, or a list of those for a range
@@ -70,6 +78,9 @@ def _type_rank(value: Value) -> int:
 
 
 def _compare(left: Value, right: Value) -> int:
+    for value in (left, right):
+        if isinstance(value, XlError):
+            raise FormulaError(f"{value}: an error value in a comparison")
     if left is None:
         left = "" if isinstance(right, str) else False if isinstance(right, bool) else 0
     if right is None:
@@ -94,6 +105,8 @@ _COMPARISONS: dict[str, Callable[[int], bool]] = {
 
 def _number(value: Value) -> float:
     """A value in arithmetic: empty is 0, booleans are 0/1, numeric text converts."""
+    if isinstance(value, XlError):
+        raise FormulaError(f"{value}: an error value in arithmetic")
     if value is None:
         return 0.0
     if isinstance(value, bool):
@@ -173,7 +186,9 @@ class SheetEvaluator:
         if key not in self._cache:
             cell = self.sheet.cell(row=row, column=column)
             raw = cell.value
-            if cell.data_type == "f" and isinstance(raw, str):
+            if cell.data_type == "e" and isinstance(raw, str):
+                self._cache[key] = XlError(raw)
+            elif cell.data_type == "f" and isinstance(raw, str):
                 result = self.evaluate(raw)
                 if isinstance(result, list):
                     raise FormulaError(f"array result in {cell.coordinate}")
@@ -339,6 +354,8 @@ class _Parser:
             for items in zip(*arrays, strict=True):
                 product = 1.0
                 for item in items:
+                    if isinstance(item, XlError):
+                        raise FormulaError(f"{item} in SUMPRODUCT")
                     product *= float(item) if _is_number(item) else 0.0
                 total += product
             return total

@@ -414,3 +414,65 @@ def test_any_config_shaped_document_either_parses_or_names_a_key(
         config.settings()  # a parsed config always converts to domain settings
         return
     assert re.search(r"key '[\w.\[\]]+'", message), message
+
+
+# -- [csv.fields], statuses and secrets (issue 13) ----------------------------------------------
+
+
+def test_target_column_names_are_trimmed_so_the_header_reads_back() -> None:
+    config = parse_config('[csv.fields]\nsegment = "  kam_seg  "\n')
+    assert config.csv.fields["segment"] == "kam_seg"
+
+
+def test_a_target_column_that_trims_to_a_source_column_is_refused() -> None:
+    with pytest.raises(ConfigError, match="name"):
+        parse_config('[csv.fields]\nsegment = " name "\n')
+
+
+def test_target_columns_equal_after_trimming_are_refused_as_repeated() -> None:
+    with pytest.raises(ConfigError, match="distinct"):
+        parse_config('[csv.fields]\nsegment = "kam_x"\nrevenue = " kam_x"\n')
+
+
+def test_a_target_column_a_rating_criterion_reads_is_refused_naming_both() -> None:
+    text = (
+        '[csv.fields]\nsegment = "strategic_fit"\n'
+        '[[rating.criteria]]\nkey = "fit"\nsource = "strategic_fit"\n'
+    )
+    with pytest.raises(ConfigError, match=r"segment = 'strategic_fit'.*rating criterion"):
+        parse_config(text)
+
+
+def test_the_closed_status_is_trimmed_and_cannot_be_blank() -> None:
+    assert parse_config('[plan]\nclosed_status = " Deferred "\n').plan.closed_status == "Deferred"
+    with pytest.raises(ConfigError, match="closed_status"):
+        parse_config('[plan]\nclosed_status = "   "\n')
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "pat-na1-0b1c2d3e-4f5a-6b7c-8d9e-0f1a2b3c4d5e",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyQGV4YW1wbGUuY29tIn0.c2lnbmF0dXJlMTIz",
+        "00D5g000004ABCD!AQ0AQH8Xr3xJ_rP4vW8dq2sT6uY9zB1cE5fG7hJ0kL3mN6oP9qR2",
+        "a8f5f167f44f4964e6c998dee827110c3b5e9d41ab",
+    ],
+)
+def test_a_value_that_looks_like_a_secret_is_never_echoed(value: str) -> None:
+    for text in (f'token = "{value}"\n', f'[salesforce]\npassword = "{value}"\n',
+                 f'[hubspot]\nhost = "{value}"\n'):  # fmt: skip
+        with pytest.raises(ConfigError) as info:
+            parse_config(text)
+        assert value not in str(info.value)
+        assert "looks like a secret" in str(info.value)
+
+
+def test_an_ordinary_bad_value_is_still_echoed() -> None:
+    with pytest.raises(ConfigError, match="'sometimes'"):
+        parse_config('[segments]\nrule = "sometimes"\n')
+
+
+@pytest.mark.parametrize("status", [" open ", "Open", "OPEN"])
+def test_a_closed_status_that_reads_as_open_in_a_csv_folder_is_refused(status: str) -> None:
+    with pytest.raises(ConfigError, match="status of an open task"):
+        parse_config(f'[plan]\nclosed_status = "{status}"\n')

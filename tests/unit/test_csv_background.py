@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -70,6 +71,24 @@ BAD_EVERYWHERE = {
 }
 
 
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """Count the children forked during the test (they are forked as usual); a test that reads
+    in a child must have forked one, or it proves nothing."""
+    born: list[int] = []
+    real = os.fork
+
+    def counting() -> int:
+        pid = real()
+        if pid:
+            born.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", counting)
+    yield born
+    assert born, "no child was forked: the reading in a child was not tested"
+
+
 def _gather(folder: Path, background: bool) -> Gathered | list[InputProblem]:
     try:
         return gather(CsvSource(folder, background=background), MethodSettings(), AS_OF)
@@ -78,7 +97,7 @@ def _gather(folder: Path, background: bool) -> Gathered | list[InputProblem]:
 
 
 @needs_fork
-def test_problems_of_a_child_read_come_in_file_order(tmp_path: Path) -> None:
+def test_problems_of_a_child_read_come_in_file_order(tmp_path: Path, forks: list[int]) -> None:
     folder = folder_with(tmp_path, **BAD_EVERYWHERE)
     in_turn = _gather(folder, background=False)
     in_child = _gather(folder, background=True)
@@ -88,7 +107,9 @@ def test_problems_of_a_child_read_come_in_file_order(tmp_path: Path) -> None:
 
 
 @needs_fork
-def test_summary_of_a_child_read_equals_the_summary_read_in_turn(tmp_path: Path) -> None:
+def test_summary_of_a_child_read_equals_the_summary_read_in_turn(
+    tmp_path: Path, forks: list[int]
+) -> None:
     folder = folder_with(tmp_path)
     in_turn = _gather(folder, background=False)
     in_child = _gather(folder, background=True)
@@ -99,7 +120,9 @@ def test_summary_of_a_child_read_equals_the_summary_read_in_turn(tmp_path: Path)
 
 
 @needs_fork
-def test_a_missing_revenue_file_is_reported_from_the_child(tmp_path: Path) -> None:
+def test_a_missing_revenue_file_is_reported_from_the_child(
+    tmp_path: Path, forks: list[int]
+) -> None:
     folder = folder_with(tmp_path, revenue=None)
     assert _gather(folder, background=True) == _gather(folder, background=False)
 

@@ -11,6 +11,8 @@ quotes); a record that only gains cells at its end keeps its text and gets them 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -20,7 +22,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_accounts.connectors.csv import CsvConnector, CsvSource
-from crm_accounts.errors import ConfigError, FatalConnectorError, InputDataError
+from crm_accounts.errors import (
+    ConfigError,
+    FatalConnectorError,
+    InputDataError,
+    SourceChangedError,
+)
 from crm_accounts.ports import FieldUpdate, TargetField, TaskClose, TaskDraft, TaskUpdate
 
 BOM = b"\xef\xbb\xbf"
@@ -42,6 +49,11 @@ def make_folder(tmp_path: Path, accounts: bytes = ACCOUNTS, tasks: bytes | None 
     if tasks is not None:
         (folder / "tasks.csv").write_bytes(tasks)
     return folder
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files left in ``folder`` (the safe writer names them ``.<file>.*.tmp``)."""
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith((".tmp", ".partial")))
 
 
 def accounts_bytes(folder: Path) -> bytes:
@@ -107,7 +119,7 @@ def test_a_column_is_added_only_when_a_value_is_written_to_it(tmp_path: Path) ->
     assert results[1].error == "unknown account"
     assert results[2].error == "not a target field: Industry"
     assert accounts_bytes(folder) == ACCOUNTS
-    assert not (folder / "accounts.csv.partial").exists()
+    assert leftovers(folder) == []
 
 
 def test_a_changed_row_keeps_its_line_ending_and_is_quoted_minimally(tmp_path: Path) -> None:
@@ -172,7 +184,7 @@ def test_writing_the_same_values_again_leaves_the_file_untouched(
     assert accounts_bytes(folder) == first
     assert (folder / "accounts.csv").stat().st_mtime_ns == stat.st_mtime_ns
     assert calls == []
-    assert not (folder / "accounts.csv.partial").exists()
+    assert leftovers(folder) == []
 
 
 def test_none_clears_a_cell_and_the_column_stays(tmp_path: Path) -> None:
@@ -293,7 +305,7 @@ def test_an_unreadable_accounts_file_is_an_input_error_and_nothing_is_written(
     assert (Path(problem.file).name, problem.line) == ("accounts.csv", line)
     assert message in problem.message
     assert accounts_bytes(folder) == content
-    assert not (folder / "accounts.csv.partial").exists()
+    assert leftovers(folder) == []
 
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"))
@@ -478,7 +490,7 @@ def test_each_task_call_rewrites_tasks_csv_once(
     connector.update_tasks([TaskUpdate(i, "k", date(2027, 1, 1), "x", "y") for i in ids])  # no-op
     connector.close_tasks([TaskClose(i, "k", "Deferred") for i in ids])
     assert calls == ["tasks.csv"] * 3
-    assert not (folder / "tasks.csv.partial").exists()
+    assert leftovers(folder) == []
 
 
 def test_a_task_is_appended_after_a_last_line_without_line_ending(tmp_path: Path) -> None:
@@ -529,3 +541,90 @@ def test_a_draft_without_key_or_with_a_nul_character_is_refused(tmp_path: Path) 
     )
     assert [(r.ok, r.crm_id) for r in results] == [(False, None), (False, None), (True, "T000001")]
     assert all(r.error for r in results[:2])
+
+
+# -- safe rewrites: edits by people, planted links ------------------------------------------------
+
+
+def test_an_edit_saved_after_the_sync_read_accounts_is_kept_and_the_rewrite_refused(
+    tmp_path: Path,
+) -> None:
+    folder = make_folder(tmp_path)
+    connector = CsvConnector(folder)
+    assert len(list(connector.accounts())) == 3
+    edited = ACCOUNTS.replace(b"Delft", b"Leiden")  # a person saves the file meanwhile
+    (folder / "accounts.csv").write_bytes(edited)
+    os.utime(folder / "accounts.csv", ns=(1, 1))  # even with an mtime from the past
+
+    with pytest.raises(SourceChangedError, match=r"accounts\.csv changed since this run read it"):
+        connector.write_fields([FieldUpdate("a1", {"segment": "A"})])
+
+    assert accounts_bytes(folder) == edited
+    assert leftovers(folder) == []
+
+
+def test_an_edit_saved_while_the_rewrite_runs_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = make_folder(tmp_path)
+    connector = CsvConnector(folder)
+    real = os.fsync
+    edited = ACCOUNTS + b"a4,Late,,Ede\n"
+
+    def save_meanwhile(fd: int) -> None:
+        real(fd)
+        if not accounts_bytes(folder).endswith(b"Ede\n"):
+            (folder / "accounts.csv").write_bytes(edited)
+
+    monkeypatch.setattr(os, "fsync", save_meanwhile)
+    with pytest.raises(SourceChangedError, match="while this run rewrote it"):
+        connector.write_fields([FieldUpdate("a1", {"segment": "A"})])
+    assert accounts_bytes(folder) == edited
+    assert leftovers(folder) == []
+
+
+def test_the_files_own_rewrites_do_not_count_as_changes_by_others(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    connector = CsvConnector(folder)
+    list(connector.accounts())
+    list(connector.open_tasks())
+    connector.write_fields([FieldUpdate("a1", {"segment": "A"})])
+    connector.write_fields([FieldUpdate("a2", {"segment": "B"})])
+    [created] = connector.create_tasks([draft("kam:1")])
+    assert created.ok
+    assert connector.close_tasks([TaskClose(created.crm_id or "", "kam:1", "Deferred")])[0].ok
+    assert targets(folder)["a2"]["segment"] == "B"
+
+
+def test_a_task_file_created_by_someone_after_the_read_is_not_overwritten(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path)
+    connector = CsvConnector(folder)
+    list(connector.open_tasks())  # no tasks.csv yet
+    theirs = TASKS_HEADER + b"X-1,,a1,m1,c1,2026-12-01,open,Theirs,\n"
+    (folder / "tasks.csv").write_bytes(theirs)
+    with pytest.raises(SourceChangedError):
+        connector.create_tasks([draft("kam:1")])
+    assert tasks_bytes(folder) == theirs
+
+
+@pytest.mark.parametrize("planted", ["accounts.csv.partial", ".accounts.csv.tmp"])
+def test_a_link_planted_beside_accounts_is_never_followed(tmp_path: Path, planted: str) -> None:
+    folder = make_folder(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (folder / planted).symlink_to(victim)
+    CsvConnector(folder).write_fields([FieldUpdate("a1", {"segment": "A"})])
+    assert victim.read_text() == "precious"
+    assert targets(folder)["a1"]["segment"] == "A"
+
+
+def test_a_temporary_file_of_a_killed_writer_is_removed_by_the_next_rewrite(
+    tmp_path: Path,
+) -> None:
+    folder = make_folder(tmp_path)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=60)
+    stale = folder / f".accounts.csv.{dead.pid}-0123456789ab.tmp"
+    stale.write_text("half a file")
+    CsvConnector(folder).write_fields([FieldUpdate("a1", {"segment": "A"})])
+    assert leftovers(folder) == []

@@ -4,13 +4,11 @@ child processes for dead, live and racing lock holders."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -20,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_accounts.errors import UsageError
+from crm_accounts.errors import TemporaryError, UsageError
 from crm_accounts.runlog import (
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -132,7 +130,7 @@ def test_a_run_log_from_a_newer_version_is_refused(path: Path) -> None:
 
 
 def test_a_folder_in_place_of_the_file_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot open the run log"):
+    with pytest.raises(UsageError, match="is a folder"):
         RunLog.open(tmp_path)
 
 
@@ -187,7 +185,7 @@ def test_naive_timestamps_and_unknown_statuses_are_refused(log: RunLog) -> None:
         log.start_run(command="sync", as_of=AS_OF, config_hash="c", started_at=datetime(2026, 1, 1))
     run_id = start(log)
     with pytest.raises(ValueError, match="status must be one of"):
-        log.finish_run(run_id, ended_at=T0, status="interrupted", counts={})
+        log.finish_run(run_id, ended_at=T0, status="running", counts={})
 
 
 def test_timestamps_are_stored_as_iso_utc_text(log: RunLog, path: Path) -> None:
@@ -318,69 +316,81 @@ def test_recording_history_twice_for_a_run_replaces_the_account_rows(log: RunLog
 # --- the lock ------------------------------------------------------------------------------------
 
 
-def test_the_lock_file_names_this_process_and_goes_away_on_release(path: Path) -> None:
+def test_the_lock_file_names_this_process_while_held_and_is_emptied_on_release(
+    path: Path,
+) -> None:
     with RunLock(path) as lock:
         holder = json.loads(lock.path.read_text())
         assert lock.path == path.with_name("runs.sqlite.lock")
         assert (holder["pid"], holder["host"]) == (os.getpid(), socket.gethostname())
         assert datetime.fromisoformat(holder["started_at"]).tzinfo is not None
-    assert not lock.path.exists()
+    assert lock.path.read_text() == ""
 
 
-def test_a_second_lock_on_the_same_run_log_is_refused_naming_pid_and_path(path: Path) -> None:
+def test_a_second_lock_on_the_same_run_log_is_refused_with_exit_3_naming_pid_and_path(
+    path: Path,
+) -> None:
     with RunLock(path) as lock:
         with pytest.raises(LockHeldError) as info, RunLock(path):
             pass
-        assert lock.path.exists()
+        assert json.loads(lock.path.read_text())["pid"] == os.getpid()
     message = str(info.value)
     assert f"pid {os.getpid()}" in message
     assert str(lock.path) in message
     assert socket.gethostname() in message
-    assert isinstance(info.value, UsageError)
+    assert isinstance(info.value, TemporaryError)
+    with RunLock(path):  # released: free again
+        pass
 
 
-def test_a_lock_left_by_a_dead_process_is_taken_over_with_a_warning(
-    path: Path, caplog: pytest.LogCaptureFixture
+def test_a_lock_file_naming_a_live_process_that_holds_no_lock_is_no_obstacle(
+    path: Path, live_pid: int
 ) -> None:
-    pid = dead_pid()
-    lock_file = write_lock(path, pid=pid)
-    with caplog.at_level(logging.WARNING, logger="crm_accounts"), RunLock(path):
-        assert json.loads(lock_file.read_text())["pid"] == os.getpid()
-    assert f"pid {pid}" in caplog.text
-    assert not lock_file.exists()
-    assert not list(path.parent.glob("*.takeover-*")) + list(path.parent.glob("*.tmp"))
-
-
-def test_a_lock_held_by_a_live_process_is_refused(path: Path, live_pid: int) -> None:
+    """A pid reused by another program cannot block: only the OS lock counts."""
     lock_file = write_lock(path, pid=live_pid)
-    with pytest.raises(LockHeldError, match=f"pid {live_pid} on host"), RunLock(path):
-        pass
-    assert json.loads(lock_file.read_text())["pid"] == live_pid
-
-
-def test_a_lock_from_another_host_is_refused_even_with_a_pid_dead_here(path: Path) -> None:
-    write_lock(path, pid=dead_pid(), host="elsewhere.example")
-    with pytest.raises(LockHeldError, match=r"on host elsewhere\.example"), RunLock(path):
-        pass
-
-
-def test_an_unreadable_lock_is_refused_when_young_and_taken_over_when_old(path: Path) -> None:
-    lock_file = path.with_name("runs.sqlite.lock")
-    lock_file.parent.mkdir(parents=True)
-    lock_file.write_text("{garbage")
-    with pytest.raises(LockHeldError, match="unreadable lock file"), RunLock(path):
-        pass
-    two_hours_ago = time.time() - 7200
-    os.utime(lock_file, (two_hours_ago, two_hours_ago))
     with RunLock(path):
         assert json.loads(lock_file.read_text())["pid"] == os.getpid()
 
 
-def test_release_leaves_a_lock_that_is_no_longer_ours(path: Path, live_pid: int) -> None:
-    with RunLock(path) as lock:
-        write_lock(path, pid=live_pid)
-    assert json.loads(lock.path.read_text())["pid"] == live_pid
+def test_a_lock_held_by_a_process_killed_outright_is_free_at_once(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert line(holder) == "won"
+        with pytest.raises(LockHeldError, match=f"pid {holder.pid} "), RunLock(path):
+            pass
+        holder.kill()
+        holder.wait(timeout=CHILD_TIMEOUT)
+        with RunLock(path):
+            pass
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+        holder.communicate(timeout=CHILD_TIMEOUT)
 
+
+def test_a_symbolic_link_planted_as_the_lock_file_is_refused_and_its_target_kept(
+    path: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    path.parent.mkdir(parents=True)
+    path.with_name("runs.sqlite.lock").symlink_to(victim)
+    with pytest.raises(UsageError, match="symbolic link"), RunLock(path):
+        pass
+    assert victim.read_text() == "precious"
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from crm_accounts.runlog import RunLock
+with RunLock(Path(sys.argv[1])):
+    print("won", flush=True)
+    time.sleep(60)
+"""
 
 RACER = """
 import sys, time
@@ -438,6 +448,106 @@ def test_two_processes_racing_for_the_lock_get_exactly_one_winner(path: Path) ->
     assert race(path, 2) == ["held", "won"]
 
 
-def test_processes_racing_to_take_over_a_stale_lock_get_exactly_one_winner(path: Path) -> None:
+def test_four_processes_racing_for_a_lock_file_left_by_a_dead_run_get_one_winner(
+    path: Path,
+) -> None:
     write_lock(path, pid=dead_pid())
     assert race(path, 4) == ["held", "held", "held", "won"]
+
+
+# --- SQLite errors and read-only access ---------------------------------------------------------
+
+
+def test_a_damaged_run_log_is_exit_2_naming_the_file_and_the_remedy(
+    log: RunLog, path: Path
+) -> None:
+    start(log)
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("DROP TABLE outcomes")
+    with pytest.raises(UsageError, match="damaged") as info:
+        log.record_outcomes(1, [Outcome("field", "acc-1", True)])
+    assert str(path) in str(info.value)
+    assert "move it aside" in str(info.value)
+
+
+def test_garbage_in_a_runs_row_is_a_damaged_run_log_not_a_crash(log: RunLog, path: Path) -> None:
+    start(log)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE runs SET started_at = 'yesterday', counts = '{'")
+    with pytest.raises(UsageError, match="damaged"):
+        log.runs()
+
+
+def test_a_busy_run_log_is_a_temporary_error(path: Path) -> None:
+    with RunLog.open(path) as log, closing(sqlite3.connect(path, isolation_level=None)) as other:
+        other.execute("BEGIN EXCLUSIVE")
+        log._db.execute("PRAGMA busy_timeout = 50")
+        with pytest.raises(TemporaryError, match="cannot be written now"):
+            start(log)
+        other.execute("ROLLBACK")
+
+
+def test_huge_numbers_for_runs_and_run_ids_are_usage_errors(log: RunLog) -> None:
+    with pytest.raises(UsageError, match="too large"):
+        log.runs(10**30)
+    with pytest.raises(UsageError, match="too large"):
+        log.run(10**30)
+
+
+def test_a_run_log_on_read_only_storage_is_read_without_writing(path: Path) -> None:
+    with RunLog.open(path) as log:
+        start(log)
+    os.chmod(path.parent, 0o555)
+    try:
+        if os.access(path.parent, os.W_OK):
+            pytest.skip("running as a user who writes anywhere (root)")
+        readonly = RunLog.open_readonly(path)
+        assert readonly is not None
+        with readonly:
+            assert [run.id for run in readonly.runs()] == [1]
+    finally:
+        os.chmod(path.parent, 0o755)
+
+
+def test_read_only_access_changes_nothing_and_finds_no_run_log_where_there_is_none(
+    path: Path,
+) -> None:
+    assert RunLog.open_readonly(path) is None
+    path.parent.mkdir(parents=True)
+    path.touch()
+    assert RunLog.open_readonly(path) is None
+    assert path.read_bytes() == b""
+    assert sorted(p.name for p in path.parent.iterdir()) == ["runs.sqlite"]
+
+
+def test_a_version_1_run_log_is_lifted_keeping_its_runs_and_ids(path: Path) -> None:
+    from crm_accounts.runlog import _SCHEMA_V1
+
+    path.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        for statement in _SCHEMA_V1:
+            db.execute(statement)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute("PRAGMA user_version = 1")
+        db.execute(
+            "INSERT INTO runs (id, command, started_at, as_of, config_hash, status, pid, host)"
+            " VALUES (7, 'sync', '2026-11-27T02:00:00+00:00', '2026-11-27', 'c', 'ok', 1, 'h')"
+        )
+        db.execute("INSERT INTO history_runs (run_id, as_of) VALUES (7, '2026-11-27')")
+    with RunLog.open(path) as log:
+        new = start(log)
+        log.finish_run(new, ended_at=T0, status="interrupted", counts={})
+        assert [(run.id, run.status) for run in log.runs()] == [(8, "interrupted"), (7, "ok")]
+        assert log.previous_history_run() == (7, AS_OF)
+
+
+def test_a_link_planted_at_the_run_log_path_is_refused_and_its_target_untouched(
+    path: Path, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim.db"
+    victim.write_bytes(b"")
+    path.parent.mkdir(parents=True)
+    path.symlink_to(victim)
+    with pytest.raises(UsageError, match="symbolic link"):
+        RunLog.open(path)
+    assert victim.read_bytes() == b""
