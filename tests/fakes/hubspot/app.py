@@ -51,7 +51,7 @@ from werkzeug.wrappers import Request, Response
 from . import properties_api
 from .batch import batch_create, batch_update, create_one, read_associations, update_one
 from .faults import CallLog, Faults
-from .limits import limit_body
+from .limits import EXEMPT, ORDINARY, SEARCH, limit_body
 from .responses import json_response, read_json
 from .responses import object_type as resolve
 from .schema import resolve_type
@@ -114,6 +114,10 @@ _ROUTES: list[tuple[str, str, list[str], str]] = [
     ),
 ]
 _TEMPLATES = {endpoint: template for _, endpoint, _, template in _ROUTES}
+#: How HubSpot groups requests for its limits (:mod:`.limits`): searches and v4 association batch
+#: reads are exempt from the 10-second window (``x-hubspot-rate-limit-exemptions`` in the
+#: published OpenAPI specs).
+_GROUPS = {"search": SEARCH, "associations": EXEMPT, "batch_read": ORDINARY}
 
 
 def _canonical(segment: str) -> str:
@@ -186,22 +190,26 @@ class HubSpotApp:
     def _handle(
         self, request: Request, endpoint: str, args: dict[str, Any], template: str, correlation: str
     ) -> Response:
-        search = endpoint == "search"
+        group = _GROUPS.get(endpoint, ORDINARY)
         for fault in self.faults.take(request.method, template):
             if fault.kind == "hang":
                 self.faults.release.wait(fault.seconds)
             elif fault.kind == "limit":
-                headers = self.portal.limits.headers(search)
+                headers = self.portal.limits.headers(group)
                 if fault.retry_after is not None:
                     headers["Retry-After"] = str(fault.retry_after)
                 return json_response(429, limit_body(fault.policy, correlation), headers)
             else:
                 body = fault.failure_body(correlation)
+                extra = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
                 if isinstance(body, str):
                     return Response(
-                        body, status=fault.status, content_type="text/html; charset=utf-8"
+                        body,
+                        status=fault.status,
+                        headers=extra,
+                        content_type="text/html; charset=utf-8",
                     )
-                return json_response(fault.status, body)
+                return json_response(fault.status, body, extra)
         if endpoint == "token_info":
             return self._guarded(lambda: self._token_info(request), correlation)
         if not self._authorized(request):
@@ -212,7 +220,7 @@ class HubSpotApp:
                 "category": "INVALID_AUTHENTICATION",
             }
             return json_response(401, body)
-        decision = self.portal.limits.admit(search)
+        decision = self.portal.limits.admit(group)
         if decision.policy is not None:
             return json_response(429, limit_body(decision.policy, correlation), decision.headers)
         scope = self._required_scope(request, endpoint, args)

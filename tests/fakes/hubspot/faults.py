@@ -10,6 +10,15 @@ shell wildcards allowed: ``"/crm/v3/objects/*/search"``):
   sent as ``text/html``, as the CDN in front of HubSpot answers some 502/504s;
 * :meth:`Faults.hang_next` — the response is delayed by S seconds (a client read timeout), then
   the request is processed normally: a write the client gave up on still happens;
+* :meth:`Faults.lock_next` — 423 Locked, and :meth:`Faults.migrate_next` — 477 Migration in
+  Progress with ``Retry-After`` ("Error handling",
+  https://developers.hubspot.com/docs/api-reference/error-handling: "Locks will last for 2
+  seconds, so if you receive a 423 error, you should include a delay of at least 2 seconds
+  between your API requests"; for 477 "HubSpot will return a Retry-After response header
+  indicating how many seconds to wait before retrying the request (typically up to 24 hours)").
+  Neither page shows a body; the fake sends the common error shape (``status``, ``message``,
+  ``correlationId``, ``category``) with the page's wording — an assumption. The request is not
+  processed;
 * :meth:`Faults.rate_limit_next` — a 429 with the body of the chosen policy
   (``TEN_SECONDLY_ROLLING``, ``SECONDLY``, ``DAILY``; :mod:`.limits`), with ``Retry-After`` when
   asked ("Retry-After" is sent on some 429s: docs/dev/hubspot-spec.md);
@@ -62,6 +71,8 @@ class Fault:
 
     def failure_body(self, correlation_id: str) -> str | dict[str, Any]:
         """The body of a ``fail`` fault."""
+        if isinstance(self.body, dict):
+            return {**self.body, "correlationId": correlation_id}
         if self.body is not None:
             return self.body
         try:
@@ -105,6 +116,28 @@ class Faults:
     ) -> None:
         """The next ``count`` matching requests answer ``status`` (500, 502, 503, 504, ...)."""
         self._add(Fault("fail", count, route, method, status=status, body=body))
+
+    def lock_next(self, count: int = 1, *, route: str | None = None) -> None:
+        """The next ``count`` matching requests answer 423 Locked (not processed)."""
+        body = {
+            "status": "error",
+            "message": "The portal is locked while a large volume of data syncs; wait at least "
+            "2 seconds between requests",
+            "category": "LOCKED",
+        }
+        self._add(Fault("fail", count, route, None, status=423, body=body))
+
+    def migrate_next(
+        self, count: int = 1, *, retry_after: int = 2, route: str | None = None
+    ) -> None:
+        """The next ``count`` matching requests answer 477 Migration in Progress with
+        ``Retry-After`` (not processed)."""
+        body = {
+            "status": "error",
+            "message": "The account is being migrated between data hosting locations",
+            "category": "MIGRATION_IN_PROGRESS",
+        }
+        self._add(Fault("fail", count, route, None, status=477, body=body, retry_after=retry_after))
 
     def hang_next(
         self,
