@@ -162,9 +162,7 @@ class Reader:
             pending: list[dict[str, str]] = [{"id": i} for i in chunk]
             asked: set[tuple[str, str]] = set()
             while pending:
-                answer = self.http.json(
-                    kind, "POST", path, body={"inputs": pending}, group=EXEMPT
-                )
+                answer = self.http.json(kind, "POST", path, body={"inputs": pending}, group=EXEMPT)
                 pending = []
                 for result in answer.get("results") or []:
                     from_id, targets, after = associations(result)

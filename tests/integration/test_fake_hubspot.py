@@ -696,7 +696,8 @@ def test_423_and_477_answer_as_hubspot_documents_and_process_nothing(
     locked = _post(fake_hubspot, "/crm/v3/objects/companies/batch/update", body)
     migrating = _get(fake_hubspot, "/crm/v3/owners")
     assert locked.status_code == 423
-    assert locked.json()["status"] == "error" and locked.json()["correlationId"]
+    assert locked.json()["status"] == "error"
+    assert locked.json()["correlationId"]
     assert (migrating.status_code, migrating.headers["Retry-After"]) == (477, "30")
     assert (fake_hubspot.state.get("companies", company) or {}).get("kam_segment") is None
 

@@ -23,7 +23,8 @@ Search lags behind writes: a record created or updated appears in search, with i
 only :attr:`.Portal.search_delay` seconds later (:meth:`.Portal.search_view`); reads by id,
 batch reads and lists see it at once. HubSpot documents no figure; integration guides and
 HubSpot/hubspot-api-php#59 report that a record written seconds earlier is not yet found. The
-portal profile sets the delay (``search_index_delay_seconds``). Associations are not lagged. Unknown properties count as unset. Without ``sorts``,
+portal profile sets the delay (``search_index_delay_seconds``). Associations are not lagged.
+Unknown properties count as unset. Without ``sorts``,
 results come in id order. The fake is strict where HubSpot's behaviour is undocumented: a
 ``limit`` above 200 or a second sort rule is a 400 here.
 """

@@ -373,9 +373,7 @@ class Portal:
             return None
         last = visible[-1]
         del record.indexed[:last]
-        return Record(
-            record.id, dict(record.indexed[0][1]), record.created_ms, record.updated_ms
-        )
+        return Record(record.id, dict(record.indexed[0][1]), record.created_ms, record.updated_ms)
 
     def find(self, object_name: str, record_id: str | int) -> Record | None:
         """The live record (hold :attr:`lock`), or ``None``."""
