@@ -55,7 +55,7 @@ _log = logging.getLogger("crm_accounts")
 _T = TypeVar("_T")
 
 #: ``PRAGMA user_version`` of the current schema; :data:`_MIGRATIONS` lifts older files.
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 #: ``PRAGMA application_id`` of a run log ("CRMA"): tells our file from any other SQLite file.
 APPLICATION_ID: Final = 0x43524D41
 #: The statuses :meth:`RunLog.finish_run` accepts; ``running`` and ``interrupted`` are not final.
@@ -109,8 +109,16 @@ _SCHEMA_V1: Final = (
         PRIMARY KEY (run_id, account_id)
     ) WITHOUT ROWID""",
 )
+#: Version 2: the CRM ids of the open tasks the product knows of, by task key, so a connector
+#: whose search lags behind writes (HubSpot) reads them back by id instead of searching.
+_SCHEMA_V2: Final = (
+    """CREATE TABLE tasks (
+        key TEXT PRIMARY KEY,
+        crm_id TEXT NOT NULL
+    ) WITHOUT ROWID""",
+)
 #: Statements that lift a file from version ``key`` to ``key + 1``.
-_MIGRATIONS: Final[Mapping[int, tuple[str, ...]]] = {0: _SCHEMA_V1}
+_MIGRATIONS: Final[Mapping[int, tuple[str, ...]]] = {0: _SCHEMA_V1, 1: _SCHEMA_V2}
 
 _RUN_COLUMNS: Final = (
     "id, command, started_at, ended_at, as_of, config_hash, status, counts, pid, host"
@@ -127,6 +135,7 @@ class Outcome:
         ok: Whether the CRM accepted the write.
         detail: What changed, e.g. ``segment B -> A`` or ``due 2026-12-01``.
         error: Why the CRM refused it, when it did.
+        crm_id: The CRM id of a created task (kept in the ``tasks`` table, not in outcomes).
     """
 
     kind: str
@@ -134,6 +143,7 @@ class Outcome:
     ok: bool
     detail: str = ""
     error: str | None = None
+    crm_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +293,19 @@ class RunLog:
                 )
                 total += len(batch)
                 failed += sum(1 for o in batch if not o.ok)
+                db.executemany(
+                    "INSERT INTO tasks (key, crm_id) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET crm_id = excluded.crm_id",
+                    [
+                        (o.ref, o.crm_id)
+                        for o in batch
+                        if o.ok and o.kind == "task_create" and o.crm_id
+                    ],
+                )
+                db.executemany(
+                    "DELETE FROM tasks WHERE key = ?",
+                    [(o.ref,) for o in batch if o.ok and o.kind == "task_close"],
+                )
             db.execute(
                 "UPDATE runs SET outcomes = outcomes + ?, failures = failures + ? WHERE id = ?",
                 (total, failed, run_id),
@@ -370,6 +393,18 @@ class RunLog:
                 value = shared.get(value, value)
             current[field] = value
         return result
+
+    def known_tasks(self) -> dict[str, str]:
+        """CRM id per task key of the open tasks the last sync knew of, and those created since
+        (a created task is kept with its id in the same transaction as its outcome)."""
+        return dict(self._db.execute("SELECT key, crm_id FROM tasks"))
+
+    def replace_tasks(self, tasks: Mapping[str, str]) -> None:
+        """Make ``tasks`` (key -> CRM id: the open tasks a sync just read) the known tasks."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM tasks")
+            for batch in _batches(tasks.items()):
+                db.executemany("INSERT INTO tasks (key, crm_id) VALUES (?, ?)", batch)
 
     def record_written(self, values: Iterable[tuple[str, str, str | None]]) -> None:
         """Upsert ``(account_id, field, value)`` rows in order; a ``None`` value deletes the row."""

@@ -79,6 +79,7 @@ from .limits import (
 __all__ = [
     "LOGGER",
     "Action",
+    "AnsweredUnknownError",
     "ApiError",
     "HubSpotHttp",
     "OutcomeUnknownError",
@@ -104,6 +105,11 @@ class Action(Enum):
     DAILY_LIMIT = "daily_limit"
     TOKEN_REFUSED = "token_refused"
     FAIL = "fail"
+
+
+class AnsweredUnknownError(OutcomeUnknownError):
+    """A create answered with a 5xx: HubSpot finished with it, so what it created can be
+    looked up at once (unlike a timeout, after which the server may still be working on it)."""
 
 
 class ApiError(FatalConnectorError):
@@ -346,7 +352,7 @@ class HubSpotHttp:
                 raise TransientError(f"HTTP {status} {what}".strip(), wait)
             if idempotent:
                 raise TransientError(f"HTTP {status} {category}: {message}".strip())
-            raise OutcomeUnknownError(
+            raise AnsweredUnknownError(
                 f"HubSpot {kind}: HTTP {status} after sending; outcome unknown"
             )
         raise ApiError(status, body, kind)

@@ -414,3 +414,12 @@ def test_any_config_shaped_document_either_parses_or_names_a_key(
         config.settings()  # a parsed config always converts to domain settings
         return
     assert re.search(r"key '[\w.\[\]]+'", message), message
+
+
+def test_more_won_stages_than_one_search_filter_takes_are_refused_naming_the_key() -> None:
+    stages = ", ".join(f'"stage{n}"' for n in range(101))
+    message = refusal(f'[source]\nkind = "hubspot"\n[hubspot]\nwon_stages = [{stages}]\n')
+    assert "won_stages" in message
+    parse_config(
+        '[source]\nkind = "hubspot"\n[hubspot]\nwon_stages = ["closedwon"]\n', origin="crm.toml"
+    )

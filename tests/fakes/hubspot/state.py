@@ -479,7 +479,7 @@ class Portal:
 
 
 def _all_scopes() -> set[str]:
-    scopes = {"crm.objects.owners.read"}
+    scopes = {"crm.objects.owners.read", "oauth"}
     for obj in OBJECT_TYPES.values():
         scopes.update(
             (obj.read_scope, obj.write_scope, obj.schema_read_scope, obj.schema_write_scope)
