@@ -302,10 +302,7 @@ class RunLog:
                         if o.ok and o.kind == "task_create" and o.crm_id
                     ],
                 )
-                db.executemany(
-                    "DELETE FROM tasks WHERE key = ?",
-                    [(o.ref,) for o in batch if o.ok and o.kind == "task_close"],
-                )
+
             db.execute(
                 "UPDATE runs SET outcomes = outcomes + ?, failures = failures + ? WHERE id = ?",
                 (total, failed, run_id),
@@ -396,7 +393,9 @@ class RunLog:
 
     def known_tasks(self) -> dict[str, str]:
         """CRM id per task key of the open tasks the last sync knew of, and those created since
-        (a created task is kept with its id in the same transaction as its outcome)."""
+        (a created task is kept with its id in the same transaction as its outcome). A task the
+        last sync closed stays until the next sync has read it back closed, so a search that
+        still shows it open is not believed."""
         return dict(self._db.execute("SELECT key, crm_id FROM tasks"))
 
     def replace_tasks(self, tasks: Mapping[str, str]) -> None:

@@ -171,11 +171,10 @@ def run_sync(
         command="sync", as_of=as_of, config_hash=config_hash, started_at=now()
     )
     try:
-        remembers = isinstance(connector, RemembersTasks)
-        if remembers:
+        if isinstance(connector, RemembersTasks):
             connector.recall_tasks(run_log.known_tasks())
         pulled = pull(connector, settings, as_of, step=step)
-        if remembers:
+        if isinstance(connector, RemembersTasks):
             run_log.replace_tasks({t.key: t.id for t in pulled.open_tasks})
         computed_at = now().strftime("%Y-%m-%dT%H:%M:%SZ")
         plan = decide(

@@ -583,6 +583,16 @@ def test_check_finds_the_portal_ready_and_names_typos_with_a_suggestion(
     assert any("strategic_fitt" in e and "'strategic_fit'" in e for e in errors)
 
 
+def test_check_names_the_usage_line_item_and_setup_scopes_the_token_lacks(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock
+) -> None:
+    fake.state.scopes -= {"oauth", "crm.objects.line_items.read", "crm.schemas.companies.write"}
+    connector, _ = _connect(fake, loaded, clock, ready=False, products_from_line_items=True)
+    warnings = [str(r) for r in check(connector) if r.level == "warning" and r.object == "token"]
+    assert any("oauth" in w and "crm.objects.line_items.read" in w for w in warnings)
+    assert any("setup --apply needs crm.schemas.companies.write" in w for w in warnings)
+
+
 def test_setup_creates_the_group_and_properties_once(
     fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock
 ) -> None:
