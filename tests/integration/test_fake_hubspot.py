@@ -926,3 +926,21 @@ def test_loaded_deals_and_activities_have_hubspot_dates_owners_and_status(
         assert record["hs_timestamp"] == f"{row['date']}T12:00:00Z"
         assert record["hubspot_owner_id"] == ids.owners[row["member_id"]]
         assert (record[statuses[kind]] == done[kind]) is (row["status"] != "open")
+
+
+def test_properties_with_history_come_back_on_lists_and_batch_reads(
+    fake_hubspot: Fake,  # noqa: F811
+) -> None:
+    company = _companies(fake_hubspot, 1)[0]
+    listed = _get(
+        fake_hubspot, "/crm/v3/objects/companies", properties="name", propertiesWithHistory="name"
+    ).json()["results"][0]
+    body = {"inputs": [{"id": company}, {"id": "2999999999"}], "properties": ["name"],
+            "propertiesWithHistory": ["name"]}  # fmt: skip
+    read = _post(fake_hubspot, "/crm/v3/objects/companies/batch/read", body)
+    [history] = listed["propertiesWithHistory"]["name"]
+    assert history["value"] == listed["properties"]["name"]
+    assert history["sourceType"] == "API"
+    assert read.status_code == 207
+    assert read.json()["results"][0]["propertiesWithHistory"]["name"][0]["value"]
+    assert read.json()["errors"][0]["context"] == {"ids": ["2999999999"]}

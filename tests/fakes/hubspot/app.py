@@ -16,7 +16,8 @@ Handlers (see :mod:`.batch`, :mod:`.search`, :mod:`.properties_api` for the deta
 * ``GET /crm/v3/objects/{type}`` — a page of records in id order: ``limit`` (default 10, at most
   100 — the fake answers 400 above it), ``after`` (the id the page starts at: the recorded page
   of three meetings ends at id 12643437384 and its ``paging.next.after`` is 12643437385),
-  ``properties`` (repeated or comma-separated), ``archived``; ``paging.next`` ``{"after",
+  ``properties`` and ``propertiesWithHistory`` (repeated or comma-separated; :mod:`.batch` for the
+  history's shape), ``archived``; ``paging.next`` ``{"after",
   "link"}`` only when more remain ("Companies", "Retrieve companies");
 * ``GET /crm/v3/objects/{type}/{id}`` — one record; 404 "resource not found" for an unknown id;
 * ``POST /crm/v3/objects/{type}`` and ``PATCH /crm/v3/objects/{type}/{id}`` — one record
@@ -57,6 +58,7 @@ from .batch import (
     create_one,
     read_associations,
     update_one,
+    with_history,
 )
 from .faults import CallLog, Fault, Faults
 from .limits import EXEMPT, ORDINARY, SEARCH, limit_body
@@ -342,6 +344,7 @@ class HubSpotApp:
         limit = self._limit(request.args, 10, MAX_LIST_LIMIT)
         after = self._after(request.args)
         names = _split_list(request.args.getlist("properties"))
+        history = _split_list(request.args.getlist("propertiesWithHistory"))
         archived = request.args.get("archived", "false").lower() == "true"
         with self.portal.lock:
             records = [
@@ -349,7 +352,16 @@ class HubSpotApp:
             ]
             page = records[:limit]
             body: dict[str, Any] = {
-                "results": [self.portal.record_json(obj.name, r, names) for r in page]
+                "results": [
+                    with_history(
+                        self.portal,
+                        obj.name,
+                        r,
+                        self.portal.record_json(obj.name, r, names),
+                        history,
+                    )
+                    for r in page
+                ]
             }
             if len(records) > limit:
                 extra = {"limit": str(limit), "properties": ",".join(names)}

@@ -72,6 +72,7 @@ __all__ = [
     "create_one",
     "read_associations",
     "update_one",
+    "with_history",
 ]
 
 MAX_BATCH = 100
