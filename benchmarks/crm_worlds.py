@@ -142,6 +142,8 @@ class HubSpotWorld:
         """A connector on the world's clock; ``ready`` creates the write-back properties."""
         section = section_for(self.fake.url, self.load, **overrides)
         clock = self.clock if isinstance(self.clock, ManualClock) else time.monotonic
+        if isinstance(self.clock, ManualClock) and sleep is time.sleep:
+            sleep = self.clock.advance  # a manual clock only moves when a wait moves it
         connector = HubSpotConnector.from_config(
             section,
             {"HUBSPOT_ACCESS_TOKEN": self.fake.token},

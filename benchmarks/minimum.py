@@ -133,6 +133,8 @@ class HubSpotRecorder:
         self.listed: Counter[str] = Counter()
         self.searched: dict[str, Counter[str]] = defaultdict(Counter)
         self.asked: dict[str, set[str]] = defaultdict(set)
+        #: Ids read by id (``tasks_read``, ``line_items_read``: 100 a batch read).
+        self.read: dict[str, set[str]] = defaultdict(set)
         http = connector.http
         original: Callable[..., Any] = http.send
 
@@ -151,6 +153,8 @@ class HubSpotRecorder:
                         if f.get("operator") not in _RANGE_OPERATORS
                     ]
                     self.searched[kind][json.dumps(filters, sort_keys=True)] += total
+            elif kind.endswith("_read"):
+                self.read[kind].update(str(i["id"]) for i in body.get("inputs") or [])
             elif kind.startswith("associations_"):
                 self.asked[kind].update(
                     str(i["id"]) for i in body.get("inputs") or [] if "after" not in i
@@ -169,6 +173,8 @@ def hubspot_minimum(recorder: HubSpotRecorder, plan: SyncPlan) -> dict[str, int]
         minimum[kind] = sum(_pages(n, HS_SEARCH_PAGE) for n in searches.values())
     for kind, ids in recorder.asked.items():
         minimum[kind] = math.ceil(len(ids) / HS_ASSOCIATIONS)
+    for kind, ids in recorder.read.items():
+        minimum[kind] = math.ceil(len(ids) / HS_BATCH)
     writes = _writes(plan)
     if writes["fields"]:
         minimum["properties_companies"] = 1

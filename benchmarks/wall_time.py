@@ -127,7 +127,9 @@ def hubspot(accounts: int, latency: float, tier: int, processing: bool = True) -
             if label == "processing":  # no limits on either side (headers say plenty left)
                 w.fake.state.limits.set_tier(10**9)
                 w.fake.state.limits.search_per_second = 10**9
+                w.fake.state.limits.per_second = 10**9
                 connector.http.limiter.general.limit = 10**9
+                connector.http.limiter.secondly.limit = 10**9
                 connector.http.limiter.search.limit = 10**9
                 connector.http.limiter.search_gap = 0.0
             w.fake.calls.reset()

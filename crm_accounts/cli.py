@@ -26,7 +26,7 @@ from .domain.method import MethodResult
 from .errors import UsageError
 from .exits import EXIT_PARTIAL, EXIT_USAGE, run_cli
 from .logs import configure_logging, log_event
-from .ports import RecordLinks
+from .ports import RecordLinks, RemembersTasks
 from .render import render_summary
 from .reports import ReportPaths, write_reports
 from .runlog import RunLock, RunLog
@@ -147,6 +147,17 @@ def _options(config: Config) -> SyncOptions:
     return SyncOptions(config.sync.overwrite_manual_edits, config.plan.closed_status)
 
 
+def _recall_tasks(connector: object, path: Path) -> None:
+    """Tell a connector whose search lags (HubSpot) which task ids the run log knows (a read;
+    never creates the run log)."""
+    if not isinstance(connector, RemembersTasks):
+        return
+    run_log = RunLog.open_readonly(path)
+    if run_log is not None:
+        with run_log:
+            connector.recall_tasks(run_log.known_tasks())
+
+
 def _run_log_view(
     path: Path,
 ) -> tuple[Mapping[str, Mapping[str, str]], Mapping[str, tuple[str, int | None]]]:
@@ -214,6 +225,7 @@ def plan(
     """Compute everything and show what a sync would change; change nothing in the CRM."""
     settings, day = _start(log_format, config, source, as_of, export, ("--report", report))
     connector = open_connector(settings, source_dir=source)
+    _recall_tasks(connector, settings.run_log_path(source))
     with _steps(_console(stderr=True)) as step:
         pulled = pull(connector, settings.settings(), day, step=step)
     written, previous = _run_log_view(settings.run_log_path(source))

@@ -427,6 +427,9 @@ DEFAULT_HS_ACTIVITY_DONE: dict[str, list[str]] = {
 DEFAULT_HS_CLOSE_STATUSES: dict[str, str] = {"Deferred": "DEFERRED", "Completed": "COMPLETED"}
 
 _HS_NAME = r"^[a-z][a-z0-9_]{0,99}$"
+#: The won stages go into one ``IN`` filter of the deal search; HubSpot documents no cap on its
+#: values, so the list is bounded at the batch size the APIs use (an assumption, docs/hubspot.md).
+MAX_WON_STAGES = 100
 _CURRENCY = r"^[A-Z]{3}$"
 
 
@@ -462,7 +465,7 @@ class HubSpotSection(_CrmApiSection):
     timezone: str = "UTC"
     attributes: dict[str, Annotated[str, Field(pattern=_HS_NAME)]] = Field(default_factory=dict)
     integration_stage_property: str | None = Field(default=None, pattern=_HS_NAME)
-    won_stages: list[str] = Field(default_factory=list)
+    won_stages: list[str] = Field(default_factory=list, max_length=MAX_WON_STAGES)
     margin_property: str | None = Field(default=None, pattern=_HS_NAME)
     products_from_line_items: bool = Field(default=False, strict=True)
     product_property: str = Field(default="hs_sku", pattern=_HS_NAME)

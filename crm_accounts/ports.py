@@ -31,6 +31,7 @@ __all__ = [
     "Connector",
     "FieldUpdate",
     "RecordLinks",
+    "RemembersTasks",
     "Source",
     "TargetField",
     "TaskClose",
@@ -175,6 +176,14 @@ class Writer(Protocol):
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]: ...
 
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]: ...
+
+
+@runtime_checkable
+class RemembersTasks(Protocol):
+    """A connector whose search lags behind writes (HubSpot) is told, before it reads, the CRM
+    ids of the open tasks the run log knows (task key -> id), and reads those back by id."""
+
+    def recall_tasks(self, known: Mapping[str, str]) -> None: ...
 
 
 class Connector(Source, Writer, Protocol):

@@ -72,7 +72,7 @@ _T = TypeVar("_T")
 _P = ParamSpec("_P")
 
 #: ``PRAGMA user_version`` of the current schema; :data:`_MIGRATIONS` lifts older files.
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 #: ``PRAGMA application_id`` of a run log ("CRMA"): tells our file from any other SQLite file.
 APPLICATION_ID: Final = 0x43524D41
 #: The statuses :meth:`RunLog.finish_run` accepts; ``running`` and ``interrupted`` are not final.
@@ -136,8 +136,16 @@ _SCHEMA_V2: Final = (
     "DROP TABLE runs",
     "ALTER TABLE runs_v2 RENAME TO runs",
 )
+#: Version 3: the CRM ids of the open tasks the product knows of, by task key, so a connector
+#: whose search lags behind writes (HubSpot) reads them back by id instead of searching.
+_SCHEMA_V3: Final = (
+    """CREATE TABLE tasks (
+        key TEXT PRIMARY KEY,
+        crm_id TEXT NOT NULL
+    ) WITHOUT ROWID""",
+)
 #: Statements that lift a file from version ``key`` to ``key + 1``.
-_MIGRATIONS: Final[Mapping[int, tuple[str, ...]]] = {0: _SCHEMA_V1, 1: _SCHEMA_V2}
+_MIGRATIONS: Final[Mapping[int, tuple[str, ...]]] = {0: _SCHEMA_V1, 1: _SCHEMA_V2, 2: _SCHEMA_V3}
 _BUSY_OR_FULL: Final = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_FULL", "SQLITE_NOMEM"})
 _UNWRITABLE: Final = frozenset({"SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH"})
 
@@ -201,6 +209,7 @@ class Outcome:
         ok: Whether the CRM accepted the write.
         detail: What changed, e.g. ``segment B -> A`` or ``due 2026-12-01``.
         error: Why the CRM refused it, when it did.
+        crm_id: The CRM id of a created task (kept in the ``tasks`` table, not in outcomes).
     """
 
     kind: str
@@ -208,6 +217,7 @@ class Outcome:
     ok: bool
     detail: str = ""
     error: str | None = None
+    crm_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,6 +427,16 @@ class RunLog:
                 )
                 total += len(batch)
                 failed += sum(1 for o in batch if not o.ok)
+                db.executemany(
+                    "INSERT INTO tasks (key, crm_id) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO UPDATE SET crm_id = excluded.crm_id",
+                    [
+                        (o.ref, o.crm_id)
+                        for o in batch
+                        if o.ok and o.kind == "task_create" and o.crm_id
+                    ],
+                )
+
             db.execute(
                 "UPDATE runs SET outcomes = outcomes + ?, failures = failures + ? WHERE id = ?",
                 (total, failed, run_id),
@@ -508,6 +528,27 @@ class RunLog:
                 value = shared.get(value, value)
             current[field] = value
         return result
+
+    @_mapped
+    def known_tasks(self) -> dict[str, str]:
+        """CRM id per task key of the open tasks the last sync knew of, and those created since
+        (a created task is kept with its id in the same transaction as its outcome). A task the
+        last sync closed stays until the next sync has read it back closed, so a search that
+        still shows it open is not believed."""
+        exists = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tasks'"
+        ).fetchone()
+        if exists is None:  # an older run log opened read-only: not migrated, knows no task
+            return {}
+        return dict(self._db.execute("SELECT key, crm_id FROM tasks"))
+
+    @_mapped
+    def replace_tasks(self, tasks: Mapping[str, str]) -> None:
+        """Make ``tasks`` (key -> CRM id: the open tasks a sync just read) the known tasks."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM tasks")
+            for batch in _batches(tasks.items()):
+                db.executemany("INSERT INTO tasks (key, crm_id) VALUES (?, ?)", batch)
 
     @_mapped
     def record_written(self, values: Iterable[tuple[str, str, str | None]]) -> None:

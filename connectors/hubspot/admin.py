@@ -36,7 +36,15 @@ from .http import ApiError
 from .mapping import NUMERIC_TARGETS
 from .queries import STATUS_PROPERTIES
 
-__all__ = ["NEEDED_SCOPES", "CheckResult", "apply_definitions", "check", "setup_definitions"]
+__all__ = [
+    "NEEDED_SCOPES",
+    "SETUP_SCOPES",
+    "CheckResult",
+    "apply_definitions",
+    "check",
+    "needed_scopes",
+    "setup_definitions",
+]
 
 _OWNER = "OWNER"
 
@@ -170,7 +178,8 @@ def _owner_property(portal: _Portal, name: str, what: str) -> None:
 
 #: Scopes the connector's reads and writes need ("Private apps", scopes per API page: companies,
 #: deals, owners "crm.objects.owners.read", tasks and other engagements
-#: "crm.objects.contacts.read/write").
+#: "crm.objects.contacts.read/write"); ``oauth`` is the scope HubSpot's account-info OpenAPI spec
+#: names for ``GET /account-info/v3/api-usage/daily/private-apps`` (the preflight's fallback).
 NEEDED_SCOPES = (
     "crm.objects.companies.read",
     "crm.objects.companies.write",
@@ -178,13 +187,26 @@ NEEDED_SCOPES = (
     "crm.objects.contacts.write",
     "crm.objects.deals.read",
     "crm.objects.owners.read",
+    "oauth",
 )
+#: ``POST /crm/v3/objects/line_items/batch/read`` (line items OpenAPI spec).
+LINE_ITEM_SCOPE = "crm.objects.line_items.read"
+#: ``POST /crm/v3/properties/companies`` and ``.../groups`` (properties OpenAPI spec), for
+#: ``setup --apply`` only.
+SETUP_SCOPES = ("crm.schemas.companies.write",)
+
+
+def needed_scopes(section: HubSpotSection) -> tuple[str, ...]:
+    """The scopes a sync with ``section`` needs."""
+    extra = (LINE_ITEM_SCOPE,) if section.products_from_line_items else ()
+    return (*NEEDED_SCOPES, *extra)
 
 
 def _scope_check(connector: HubSpotConnector, results: list[CheckResult]) -> None:
     """The token's scopes (``POST /oauth/v2/private-apps/get/access-token-info`` with
     ``{"tokenKey"}``, "Private apps", https://developers.hubspot.com/docs/api/private-apps);
-    a missing scope is a warning here, the 403 answers below make it an error."""
+    a missing scope is a warning here, the 403 answers below make it an error; one only
+    ``setup --apply`` needs is a warning that says so."""
     token = getattr(connector.http.api_client.configuration, "access_token", None)
     try:
         answer = connector.http.json(
@@ -199,13 +221,18 @@ def _scope_check(connector: HubSpotConnector, results: list[CheckResult]) -> Non
         )
         return
     scopes = {str(s) for s in answer.get("scopes") or []}
-    missing = [s for s in NEEDED_SCOPES if s not in scopes]
+    missing = [s for s in needed_scopes(connector.section) if s not in scopes]
     if missing:
         results.append(
             CheckResult("warning", "token", None, f"scopes not granted: {', '.join(missing)}")
         )
     else:
         results.append(CheckResult("ok", "token", None, f"{len(scopes)} scopes granted"))
+    for scope in SETUP_SCOPES:
+        if scope not in scopes:
+            results.append(
+                CheckResult("warning", "token", None, f"setup --apply needs {scope}, not granted")
+            )
 
 
 def check(connector: HubSpotConnector) -> list[CheckResult]:

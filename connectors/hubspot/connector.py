@@ -43,7 +43,12 @@ class HubSpotConnector(ComposedConnector):
         self.state = SharedState()
         self.source = HubSpotSource(http, section, self.state)
         self.writer = HubSpotWriter(
-            http, section, self.source.known_companies, self.source.open_tasks, self.state
+            http,
+            section,
+            self.source.known_companies,
+            self.source.open_tasks,
+            self.state,
+            self.source.tasks_by_id,
         )
         if closed_status:
             self.source.add_closed_status(self.writer.close_status(closed_status))
@@ -75,6 +80,11 @@ class HubSpotConnector(ComposedConnector):
         client = api_client if api_client is not None else make_api_client(section, token.value)
         http = HubSpotHttp(section, client, clock=clock, sleep=sleep)
         return cls(section, http, closed_status=closed_status)
+
+    def recall_tasks(self, known: Mapping[str, str]) -> None:
+        """The open tasks the run log knows (key -> id): :meth:`open_tasks` reads them back by
+        id, so a task created seconds ago is found although search does not show it yet."""
+        self.state.recalled = dict(known)
 
     # -- observability ----------------------------------------------------------------------------
 

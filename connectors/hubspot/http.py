@@ -10,9 +10,16 @@ by HTTP status and error body, never by the vendor exception's class (the librar
 failure                                action
 =====================================  ========================================================
 429, ``policyName`` ``DAILY``          stop: :class:`FatalConnectorError`, never retried
-429, any other policy                  retry after ``Retry-After``, else the rate window
-                                       (``X-HubSpot-RateLimit-Interval-Milliseconds``), else
-                                       exponential backoff; safe for creates too (not applied)
+429, any other policy                  retry after ``Retry-After``, else the window the policy
+                                       names (``SECONDLY``: 1 s; ``TEN_SECONDLY_ROLLING``:
+                                       ``X-HubSpot-RateLimit-Interval-Milliseconds``, else 10 s);
+                                       every worker pauses that long; safe for creates too
+                                       (not applied)
+423 Locked                             retry after at least 2 s, every worker paused ("Locks
+                                       will last for 2 seconds"); creates too (not applied)
+477 Migration in Progress              retry after ``Retry-After`` (HubSpot: typically up to 24
+                                       hours), every worker paused; beyond
+                                       ``max_retry_seconds`` the run stops, to be run again
 5xx, timeout, connection reset         retry; a create (not idempotent) is not resent:
                                        :class:`OutcomeUnknownError`
 connection refused, connect timeout    retry (nothing was sent)
@@ -26,6 +33,10 @@ Retries are per request (never a whole generator), bounded by ``max_attempts`` a
 urllib3 ``Retry`` stays off: it is built with ``Retry(0)``, so urllib3 does not retry connection
 errors underneath ours (it would by default, and it never retries a POST after sending);
 connection failures then surface as urllib3's ``MaxRetryError``, which is classified here too.
+
+423 and 477 are from "Error handling" (below); that neither request was processed is assumed
+from HubSpot's wording (a lock, a migration), so a create is resent after them. Requests in
+flight are bounded: at most ``max_workers`` at a time over every thread of one connector.
 
 Error bodies are ``{"status": "error", "message", "correlationId", "category", "errors":
 [{"message", "in", "code", "context"}]}`` ("Error handling",
@@ -55,11 +66,20 @@ from crm_accounts.connectors.retry import OutcomeUnknownError, RetryPolicy, Tran
 from crm_accounts.errors import FatalConnectorError
 from crm_accounts.logs import redact
 
-from .limits import ApiUsage, RateLimiter, interval_seconds, retry_after
+from .limits import (
+    ORDINARY,
+    SEARCH_WINDOW,
+    TEN_SECONDS,
+    ApiUsage,
+    RateLimiter,
+    interval_seconds,
+    retry_after,
+)
 
 __all__ = [
     "LOGGER",
     "Action",
+    "AnsweredUnknownError",
     "ApiError",
     "HubSpotHttp",
     "OutcomeUnknownError",
@@ -74,7 +94,10 @@ __all__ = [
 
 LOGGER = logging.getLogger("crm_accounts.connectors.hubspot")
 T = TypeVar("T")
-#: Longest backoff between attempts when the server gives no wait.
+#: "Locks will last for 2 seconds" ("Error handling").
+LOCK_SECONDS = 2.0
+#: A 477 without ``Retry-After``: wait a minute (the policy's bounds stop a long migration).
+MIGRATION_SECONDS = 60.0
 
 
 class Action(Enum):
@@ -82,6 +105,11 @@ class Action(Enum):
     DAILY_LIMIT = "daily_limit"
     TOKEN_REFUSED = "token_refused"
     FAIL = "fail"
+
+
+class AnsweredUnknownError(OutcomeUnknownError):
+    """A create answered with a 5xx: HubSpot finished with it, so what it created can be
+    looked up at once (unlike a timeout, after which the server may still be working on it)."""
 
 
 class ApiError(FatalConnectorError):
@@ -133,7 +161,7 @@ def classify(status: int, body: Mapping[str, Any]) -> Action:
         return Action.DAILY_LIMIT if policy == "DAILY" else Action.RETRY
     if status == 401:
         return Action.TOKEN_REFUSED
-    if status >= 500:
+    if status >= 500 or status in (423, 477):
         return Action.RETRY
     return Action.FAIL
 
@@ -190,6 +218,7 @@ class HubSpotHttp:
             logger=LOGGER,
         )
         self.sleep = sleep
+        self._in_flight = threading.BoundedSemaphore(max(1, section.max_workers))
 
     def send(
         self,
@@ -199,10 +228,11 @@ class HubSpotHttp:
         *,
         query: Sequence[tuple[str, str]] | None = None,
         body: Any = None,
-        search: bool = False,
+        group: str = ORDINARY,
         idempotent: bool = True,
     ) -> Response:
-        """One request under the retry policy; see the module docstring.
+        """One request under the retry policy; see the module docstring. ``group`` is how
+        HubSpot counts it (:data:`~.limits.ORDINARY`, ``SEARCH``, ``EXEMPT``).
 
         Raises:
             FatalConnectorError: daily limit reached, token refused, TLS failure.
@@ -211,7 +241,7 @@ class HubSpotHttp:
             RetriableError: the retry bounds were reached.
         """
         return self.policy.run(
-            kind, lambda: self._attempt(kind, method, path, query, body, search, idempotent)
+            kind, lambda: self._attempt(kind, method, path, query, body, group, idempotent)
         )
 
     def json(self, kind: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -225,10 +255,23 @@ class HubSpotHttp:
         path: str,
         query: Sequence[tuple[str, str]] | None,
         body: Any,
-        search: bool,
+        group: str,
         idempotent: bool,
     ) -> Response:
-        self.limiter.acquire(search=search)
+        with self._in_flight:
+            return self._call(kind, method, path, query, body, group, idempotent)
+
+    def _call(
+        self,
+        kind: str,
+        method: str,
+        path: str,
+        query: Sequence[tuple[str, str]] | None,
+        body: Any,
+        group: str,
+        idempotent: bool,
+    ) -> Response:
+        self.limiter.acquire(group)
         with self._lock:
             self.calls[kind] += 1
         try:
@@ -302,14 +345,14 @@ class HubSpotHttp:
                 f"private app token in the environment variable {self.section.access_token_env}"
             )
         if action is Action.RETRY:
-            if status == 429:
-                wait = retry_after(headers)
-                if wait is None:
-                    wait = interval_seconds(headers)
-                raise TransientError(f"HTTP 429 {body.get('policyName') or category}", wait)
+            wait = _pause_for(status, body, headers)
+            if wait is not None:
+                self.limiter.pause(wait)
+                what = body.get("policyName") or category or ("Locked" if status == 423 else "")
+                raise TransientError(f"HTTP {status} {what}".strip(), wait)
             if idempotent:
                 raise TransientError(f"HTTP {status} {category}: {message}".strip())
-            raise OutcomeUnknownError(
+            raise AnsweredUnknownError(
                 f"HubSpot {kind}: HTTP {status} after sending; outcome unknown"
             )
         raise ApiError(status, body, kind)
@@ -339,6 +382,22 @@ class HubSpotHttp:
                     f"HubSpot {kind}: paging repeated the cursor {after!r}; stopped reading"
                 )
             seen.add(after)
+
+
+def _pause_for(status: int, body: Mapping[str, Any], headers: Mapping[str, str]) -> float | None:
+    """Seconds every worker waits after a 429, 423 or 477 (``None`` for other statuses)."""
+    hinted = retry_after(headers)
+    if status == 429:
+        if hinted is not None:
+            return hinted
+        if str(body.get("policyName") or "").upper() == "SECONDLY":
+            return SEARCH_WINDOW
+        return interval_seconds(headers) or TEN_SECONDS
+    if status == 423:
+        return max(LOCK_SECONDS, hinted or 0.0)
+    if status == 477:
+        return hinted if hinted is not None else MIGRATION_SECONDS
+    return None
 
 
 def next_cursor(page: Mapping[str, Any]) -> str | None:

@@ -387,6 +387,11 @@ def _raw(record: Mapping[str, Any], name: str) -> str:
 # -- associations ---------------------------------------------------------------------------------
 
 
+#: HUBSPOT_DEFINED association type ids that mark the primary company: deal to company (5),
+#: contact to company (1).
+PRIMARY_TYPES = frozenset({"5", "1"})
+
+
 @dataclass(frozen=True, slots=True)
 class AssociationTargets:
     """The records one record is associated with, and which of them carry the Primary label."""
@@ -405,9 +410,11 @@ def associations(result: Mapping[str, Any]) -> tuple[str | None, AssociationTarg
     """``(from id, targets, next page cursor)`` of one v4 batch-read result.
 
     A result is ``{"from": {"id"}, "to": [{"toObjectId", "associationTypes": [{"category",
-    "typeId", "label"}]}], "paging": {"next": {"after"}}}``; a label may be ``null``; the
-    default labelled association is labelled "Primary" ("Associations v4",
-    https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide).
+    "typeId", "label"}]}], "paging": {"next": {"after"}}}``; a label may be ``null``. The
+    primary company is the one with a ``HUBSPOT_DEFINED`` primary type id (:data:`PRIMARY_TYPES`:
+    deal to company 5, contact to company 1, "Associations v4", association type id table,
+    https://developers.hubspot.com/docs/api-reference/crm-associations-v4/guide), never a label
+    text: a portal may name its own (``USER_DEFINED``) label "Primary" too.
     """
     source = result.get("from")
     from_id = object_id(source.get("id")) if isinstance(source, Mapping) else None
@@ -420,12 +427,12 @@ def associations(result: Mapping[str, Any]) -> tuple[str | None, AssociationTarg
         if to_id is None:
             continue
         targets.append(to_id)
-        labels = {
-            str(t.get("label") or "").casefold()
+        if any(
+            isinstance(t, Mapping)
+            and str(t.get("category") or "") == "HUBSPOT_DEFINED"
+            and object_id(t.get("typeId")) in PRIMARY_TYPES
             for t in item.get("associationTypes") or []
-            if isinstance(t, Mapping)
-        }
-        if "primary" in labels:
+        ):
             primary.append(to_id)
     paging = result.get("paging")
     following = paging.get("next") if isinstance(paging, Mapping) else None

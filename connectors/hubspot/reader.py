@@ -32,6 +32,7 @@ from crm_accounts.errors import FatalConnectorError
 from crm_accounts.logs import log_event
 
 from .http import LOGGER, HubSpotHttp, next_cursor
+from .limits import EXEMPT, SEARCH
 from .mapping import AssociationTargets, associations
 from .queries import (
     ASSOCIATION_BATCH,
@@ -116,7 +117,7 @@ class Reader:
             start, end = ranges.pop(0)
             where = [*filters, *range_filters(range_property, start, end)]
             page = self.http.json(
-                kind, "POST", path, body=search_body(where, properties), search=True
+                kind, "POST", path, body=search_body(where, properties), group=SEARCH
             )
             total = int(page.get("total") or 0)
             if total > SEARCH_CAP:
@@ -148,7 +149,7 @@ class Reader:
                     )
                 seen.add(after)
                 body = search_body(where, properties, after=after)
-                page = self.http.json(kind, "POST", path, body=body, search=True)
+                page = self.http.json(kind, "POST", path, body=body, group=SEARCH)
 
     def associated(
         self, from_type: str, to_type: str, ids: Iterable[str]
@@ -161,7 +162,7 @@ class Reader:
             pending: list[dict[str, str]] = [{"id": i} for i in chunk]
             asked: set[tuple[str, str]] = set()
             while pending:
-                answer = self.http.json(kind, "POST", path, body={"inputs": pending})
+                answer = self.http.json(kind, "POST", path, body={"inputs": pending}, group=EXEMPT)
                 pending = []
                 for result in answer.get("results") or []:
                     from_id, targets, after = associations(result)

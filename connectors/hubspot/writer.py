@@ -20,8 +20,14 @@ https://developers.hubspot.com/changelog/simplifying-batch-update-response-codes
   task create refused as a whole is split in halves until the refused input is alone (at most
   2n - 1 calls for n tasks), unless the refusal concerns every input alike (a property that does
   not exist);
-* a create that may have reached HubSpot (timeout, 5xx): failed as "outcome unknown"; the next
-  sync finds a task that was created by its key, so nothing is created twice.
+* a create that may have reached HubSpot (timeout, 5xx): the writer looks at once for the tasks
+  it may have created — the tasks associated with the drafts' companies
+  (``POST /crm/v4/associations/companies/tasks/batch/read``, the association was part of the
+  create) read by id with their key — and takes those it finds as created; the others were not
+  created and are sent once more — after a 5xx answer only: after a timeout HubSpot may still
+  be creating them, so they fail as "outcome unknown". Neither step uses search, whose index
+  lags behind writes. When that look-up fails too, the drafts fail as "outcome unknown" and
+  the next sync, once the index has caught up, finds a task that was created by its key.
 
 Batches of one kind go out ``max_workers`` at a time (default 4), each paced by the shared,
 thread-safe rate limiter (:mod:`.limits`), so parallel calls use the allowed rate and never more;
@@ -44,7 +50,7 @@ from zoneinfo import ZoneInfo
 
 from crm_accounts.config import HubSpotSection
 from crm_accounts.connectors.retry import map_ordered
-from crm_accounts.errors import FatalConnectorError
+from crm_accounts.errors import FatalConnectorError, RetriableError
 from crm_accounts.logs import log_event, redact
 from crm_accounts.ports import (
     FieldUpdate,
@@ -57,7 +63,14 @@ from crm_accounts.ports import (
 )
 
 from . import queries
-from .http import LOGGER, ApiError, HubSpotHttp, OutcomeUnknownError, error_details
+from .http import (
+    LOGGER,
+    AnsweredUnknownError,
+    ApiError,
+    HubSpotHttp,
+    OutcomeUnknownError,
+    error_details,
+)
 from .mapping import (
     NUMERIC_TARGETS,
     company_update_input,
@@ -66,6 +79,7 @@ from .mapping import (
     task_create_input,
     task_update_input,
 )
+from .reader import Reader
 from .source import SharedState
 
 __all__ = ["HubSpotWriter"]
@@ -129,8 +143,11 @@ class HubSpotWriter:
         known_companies: Callable[[], Mapping[str, Any]],
         open_tasks: Callable[[], Iterable[TaskRecord]],
         state: SharedState,
+        tasks_by_id: Callable[[Iterable[str]], Iterable[Mapping[str, Any]]] | None = None,
     ) -> None:
         self.http = http
+        self.reader = Reader(http)
+        self.tasks_by_id = tasks_by_id
         self.section = section
         self.known_companies = known_companies
         self.read_open_tasks = open_tasks
@@ -332,8 +349,29 @@ class HubSpotWriter:
 
     # -- tasks ------------------------------------------------------------------------------------
 
-    def _create(self, drafts: list[TaskDraft]) -> dict[str, _Outcome]:
-        """Create ``drafts`` in one call; a batch refused as a whole is split in halves."""
+    def _created_anyway(self, drafts: list[TaskDraft]) -> dict[str, _Outcome] | None:
+        """The drafts of a create whose answer was lost that HubSpot did create, found through
+        their companies' task associations and a read by id; ``None`` when that fails too."""
+        if self.tasks_by_id is None:
+            return None
+        wanted = {d.key for d in drafts}
+        key_property = self.section.task_key_property
+        try:
+            linked = self.reader.associated("companies", "tasks", {d.account_id for d in drafts})
+            ids = {t for targets in linked.values() for t in targets.targets}
+            found: dict[str, _Outcome] = {}
+            for record in self.tasks_by_id(sorted(ids, key=lambda i: (len(i), i))):
+                properties = record.get("properties")
+                key = properties.get(key_property) if isinstance(properties, Mapping) else None
+                if key in wanted:
+                    found[str(key)] = _Outcome(True, object_id(record.get("id")))
+        except (ApiError, RetriableError, FatalConnectorError):
+            return None
+        return found
+
+    def _create(self, drafts: list[TaskDraft], *, again: bool = True) -> dict[str, _Outcome]:
+        """Create ``drafts`` in one call; a batch refused as a whole is split in halves; a
+        lost answer is checked (:meth:`_created_anyway`) and the rest sent once more."""
         key_property = self.section.task_key_property
         inputs = [
             task_create_input(d, key_property, self.section.task_open_status, self.zone)
@@ -348,7 +386,21 @@ class HubSpotWriter:
                 idempotent=False,
             )
         except OutcomeUnknownError as exc:
-            return {d.key: _Outcome(error=f"{exc}{_UNKNOWN_OUTCOME}") for d in drafts}
+            found = self._created_anyway(drafts) if again else None
+            if found is None:
+                return {d.key: _Outcome(error=f"{exc}{_UNKNOWN_OUTCOME}") for d in drafts}
+            log_event(
+                LOGGER,
+                "hubspot.create_checked",
+                f"a task create lost its answer ({exc}); {len(found)} of {len(drafts)} tasks "
+                "were created",
+                logging.WARNING,
+            )
+            missing = [d for d in drafts if d.key not in found]
+            if not isinstance(exc, AnsweredUnknownError):  # it may still be under way
+                unknown = _Outcome(error=f"{exc}{_UNKNOWN_OUTCOME}")
+                return {**found, **dict.fromkeys((d.key for d in missing), unknown)}
+            return {**found, **(self._create(missing, again=False) if missing else {})}
         except ApiError as exc:
             if len(drafts) == 1 or exc.status >= 500 or _SYSTEMIC.search(exc.detail):
                 return {d.key: _Outcome(error=str(exc)) for d in drafts}

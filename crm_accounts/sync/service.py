@@ -2,7 +2,11 @@
 
 Does I/O through the connector port and the run log only. Every record's outcome is committed to
 the run log as soon as its batch returns, so a crash loses nothing already written; a rerun reads
-the CRM again (fields and our open tasks, found by their stored key) and converges.
+the CRM again (fields and our open tasks, found by their stored key) and converges. The run log
+also keeps the CRM id of every open task the product knows of (created, or read back); a
+connector whose search lags behind writes (:class:`~crm_accounts.ports.RemembersTasks`) is
+given them before it reads, so a task created seconds earlier is found by id, never created
+twice.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from ..domain.method import MethodResult, run_method
 from ..domain.settings import MethodSettings
 from ..errors import ConnectorError, FatalConnectorError, Interrupted
 from ..logs import redact
-from ..ports import Connector, Source, TaskRecord, WriteResult
+from ..ports import Connector, RemembersTasks, Source, TaskRecord, WriteResult
 from ..runlog import Outcome, RunLog
 from ..services.run import gather
 from .plan import SyncOptions, SyncPlan, decide
@@ -57,8 +61,16 @@ class ApplyReport:
 
 
 def _outcomes(kind: str, details: Sequence[str], results: Sequence[WriteResult]) -> list[Outcome]:
+    keep_id = kind == "task_create"
     return [
-        Outcome(kind, result.ref, result.ok, detail, redact(result.error) if result.error else None)
+        Outcome(
+            kind,
+            result.ref,
+            result.ok,
+            detail,
+            redact(result.error) if result.error else None,
+            result.crm_id if keep_id and result.ok else None,
+        )
         for detail, result in zip(details, results, strict=True)
     ]
 
@@ -159,7 +171,11 @@ def run_sync(
         command="sync", as_of=as_of, config_hash=config_hash, started_at=now()
     )
     try:
+        if isinstance(connector, RemembersTasks):
+            connector.recall_tasks(run_log.known_tasks())
         pulled = pull(connector, settings, as_of, step=step)
+        if isinstance(connector, RemembersTasks):
+            run_log.replace_tasks({t.key: t.id for t in pulled.open_tasks})
         computed_at = now().strftime("%Y-%m-%dT%H:%M:%SZ")
         plan = decide(
             pulled.result, pulled.targets, pulled.open_tasks, run_log.last_written(), options,

@@ -59,12 +59,18 @@ def roster_for(load: LoadResult) -> list[dict[str, Any]]:
 def section_for(host: str, load: LoadResult, **overrides: Any) -> HubSpotSection:
     """The [hubspot] section for the loaded demo at ``host``."""
     roster = [RosterEntry(**entry) for entry in roster_for(load)]
-    return HubSpotSection(**{**SETTINGS, "host": host, "roster": roster, **overrides})
+    values = {**SETTINGS, "buying_roles": _roles(load), "host": host, "roster": roster}
+    return HubSpotSection(**{**values, **overrides})
+
+
+def _roles(load: LoadResult) -> dict[str, str]:
+    """The buying roles as the loader wrote them (a portal profile may use other options)."""
+    return load.buying_roles or dict(SETTINGS["buying_roles"])
 
 
 def toml_for(host: str, load: LoadResult, **overrides: Any) -> str:
     """The same section as TOML text (JSON values are valid TOML inline values here)."""
-    values = {**SETTINGS, "host": host, **overrides}
+    values = {**SETTINGS, "buying_roles": _roles(load), "host": host, **overrides}
     lines = ["[hubspot]"]
     tables: list[str] = []
     for key, value in values.items():

@@ -89,6 +89,7 @@ def test_every_request_to_either_fake_waits_the_injected_latency_first() -> None
 def test_the_fake_hubspot_window_rolls_over_the_last_ten_seconds() -> None:
     clock = ManualClock()
     with FakeHubSpot(clock=clock, tier=100) as fake:
+        fake.state.limits.per_second = 1000  # the 10-second window alone
         session = fake.session()
         url = f"{fake.url}/crm/v3/owners"
 

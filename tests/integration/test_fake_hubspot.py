@@ -610,6 +610,7 @@ def test_creating_a_property_or_group_twice_answers_409_conflict(fake_hubspot: F
 def test_every_response_carries_rate_limit_headers_and_a_burst_beyond_the_window_gets_429(
     fake_hubspot: Fake,  # noqa: F811
 ) -> None:
+    fake_hubspot.state.limits.per_second = 1000  # this test is about the 10-second window
     session = fake_hubspot.session()
     url = f"{fake_hubspot.url}/crm/v3/objects/companies"
     answers = [session.get(url, headers=fake_hubspot.headers()) for _ in range(101)]
@@ -634,6 +635,7 @@ def test_every_response_carries_rate_limit_headers_and_a_burst_beyond_the_window
 def test_a_higher_tier_and_a_spent_daily_allowance_are_enforced() -> None:
     clock = ManualClock()
     with FakeHubSpot(clock=clock, tier=190, daily=195) as fake:
+        fake.state.limits.per_second = 1000  # the 10-second and daily limits only
         session = fake.session()
         url = f"{fake.url}/crm/v3/owners"
         statuses = [session.get(url, headers=fake.headers()).status_code for _ in range(191)]
@@ -647,6 +649,78 @@ def test_a_higher_tier_and_a_spent_daily_allowance_are_enforced() -> None:
         assert refused.headers["X-HubSpot-RateLimit-Daily-Remaining"] == "0"
         clock.advance(24 * 3600)
         assert session.get(url, headers=fake.headers()).status_code == 200
+
+
+def test_ordinary_requests_meet_a_per_second_limit_and_searches_their_own(
+    fake_hubspot: Fake,  # noqa: F811
+) -> None:
+    session = fake_hubspot.session()
+    url = f"{fake_hubspot.url}/crm/v3/owners"
+    answers = [session.get(url, headers=fake_hubspot.headers()) for _ in range(11)]
+    assert [a.status_code for a in answers] == [200] * 10 + [429]
+    assert answers[0].headers["X-HubSpot-RateLimit-Secondly"] == "10"
+    assert answers[9].headers["X-HubSpot-RateLimit-Secondly-Remaining"] == "0"
+    assert answers[10].json()["policyName"] == "SECONDLY"
+    search = f"{fake_hubspot.url}/crm/v3/objects/tasks/search"
+    found = [session.post(search, json={}, headers=fake_hubspot.headers()) for _ in range(6)]
+    assert [a.status_code for a in found] == [200] * 5 + [429]
+    assert "X-HubSpot-RateLimit-Secondly" not in found[0].headers  # as recorded: daily only
+    _clock(fake_hubspot).advance(1)
+    assert session.get(url, headers=fake_hubspot.headers()).status_code == 200
+
+
+def test_association_batch_reads_are_exempt_from_the_ten_second_window(
+    fake_hubspot: Fake,  # noqa: F811
+) -> None:
+    limits = fake_hubspot.state.limits
+    read = f"{fake_hubspot.url}/crm/v4/associations/deals/companies/batch/read"
+    session = fake_hubspot.session()
+    for _ in range(12):
+        answers = [
+            session.post(read, json={"inputs": []}, headers=fake_hubspot.headers())
+            for _ in range(10)
+        ]
+        assert {a.status_code for a in answers} == {200}
+        _clock(fake_hubspot).advance(1)
+    assert limits.in_window() == 0
+    assert "X-HubSpot-RateLimit-Max" not in answers[0].headers
+
+
+def test_423_and_477_answer_as_hubspot_documents_and_process_nothing(
+    fake_hubspot: Fake,  # noqa: F811
+) -> None:
+    fake_hubspot.faults.lock_next(1, route="/crm/v3/objects/companies/batch/update")
+    fake_hubspot.faults.migrate_next(1, retry_after=30)
+    company = _companies(fake_hubspot, 1)[0]
+    body = {"inputs": [{"id": company, "properties": {"kam_segment": "A"}}]}
+    locked = _post(fake_hubspot, "/crm/v3/objects/companies/batch/update", body)
+    migrating = _get(fake_hubspot, "/crm/v3/owners")
+    assert locked.status_code == 423
+    assert locked.json()["status"] == "error"
+    assert locked.json()["correlationId"]
+    assert (migrating.status_code, migrating.headers["Retry-After"]) == (477, "30")
+    assert (fake_hubspot.state.get("companies", company) or {}).get("kam_segment") is None
+
+
+def test_search_shows_a_write_only_after_the_index_delay_and_reads_by_id_at_once(
+    fake_hubspot: Fake,  # noqa: F811
+) -> None:
+    fake_hubspot.state.search_delay = 2.0
+    task = fake_hubspot.state.create(
+        "tasks", {"hs_timestamp": "1700000000000", "hs_task_subject": "old"}, system=True
+    )
+    body = {"filterGroups": [{"filters": [{"propertyName": "hs_task_subject",
+                                           "operator": "HAS_PROPERTY"}]}],
+            "properties": ["hs_task_subject"]}  # fmt: skip
+    assert _post(fake_hubspot, "/crm/v3/objects/tasks/search", body).json()["total"] == 0
+    assert _get(fake_hubspot, f"/crm/v3/objects/tasks/{task}").status_code == 200
+    _clock(fake_hubspot).advance(2)
+    fake_hubspot.state.update("tasks", task, {"hs_task_subject": "new"}, system=True)
+    [seen] = _post(fake_hubspot, "/crm/v3/objects/tasks/search", body).json()["results"]
+    assert seen["properties"]["hs_task_subject"] == "old"
+    _clock(fake_hubspot).advance(2)
+    [seen] = _post(fake_hubspot, "/crm/v3/objects/tasks/search", body).json()["results"]
+    assert seen["properties"]["hs_task_subject"] == "new"
 
 
 def test_a_wrong_token_answers_401_and_the_token_info_lists_the_scopes(
@@ -852,3 +926,21 @@ def test_loaded_deals_and_activities_have_hubspot_dates_owners_and_status(
         assert record["hs_timestamp"] == f"{row['date']}T12:00:00Z"
         assert record["hubspot_owner_id"] == ids.owners[row["member_id"]]
         assert (record[statuses[kind]] == done[kind]) is (row["status"] != "open")
+
+
+def test_properties_with_history_come_back_on_lists_and_batch_reads(
+    fake_hubspot: Fake,  # noqa: F811
+) -> None:
+    company = _companies(fake_hubspot, 1)[0]
+    listed = _get(
+        fake_hubspot, "/crm/v3/objects/companies", properties="name", propertiesWithHistory="name"
+    ).json()["results"][0]
+    body = {"inputs": [{"id": company}, {"id": "2999999999"}], "properties": ["name"],
+            "propertiesWithHistory": ["name"]}  # fmt: skip
+    read = _post(fake_hubspot, "/crm/v3/objects/companies/batch/read", body)
+    [history] = listed["propertiesWithHistory"]["name"]
+    assert history["value"] == listed["properties"]["name"]
+    assert history["sourceType"] == "API"
+    assert read.status_code == 207
+    assert read.json()["results"][0]["propertiesWithHistory"]["name"][0]["value"]
+    assert read.json()["errors"][0]["context"] == {"ids": ["2999999999"]}

@@ -1,12 +1,16 @@
-"""The HubSpot connector against the stateful fake portal (tests/fakes/hubspot) over HTTP.
+"""The HubSpot connector against the stateful fake portal (tests/fakes/hubspot) over HTTP, once
+per shipped portal profile (Starter, Professional, Enterprise: their limits, search index delay
+and buying-role options).
 
 The fake runs on a :class:`ManualClock`; the connector paces and retries on the same clock (its
-``sleep`` advances it), so rate windows roll without real waiting.
+``sleep`` advances it), so rate windows roll and the search index catches up without real
+waiting.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -30,7 +34,13 @@ from crm_accounts.ports import FieldUpdate, TaskClose, TaskDraft, TaskUpdate
 from crm_accounts.runlog import RunLog
 from crm_accounts.services import compute
 from crm_accounts.sync import SyncOptions, SyncReport, run_sync
-from tests.fakes.hubspot import FakeHubSpot, LoadResult, ManualClock
+from tests.fakes.hubspot import (
+    FakeHubSpot,
+    LoadResult,
+    ManualClock,
+    load_profile,
+    shipped_profiles,
+)
 from tests.integration.hubspot_world import section_for
 
 AS_OF = date(2026, 11, 27)
@@ -43,9 +53,9 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-@pytest.fixture
-def fake(clock: ManualClock) -> Iterator[FakeHubSpot]:
-    with FakeHubSpot(clock=clock) as portal:
+@pytest.fixture(params=shipped_profiles(), ids=lambda path: path.stem)
+def fake(clock: ManualClock, request: pytest.FixtureRequest) -> Iterator[FakeHubSpot]:
+    with FakeHubSpot(clock=clock, profile=load_profile(request.param)) as portal:
         yield portal
 
 
@@ -212,6 +222,7 @@ def test_a_search_over_the_10000_cap_is_split_into_smaller_ranges(
         )
         if n % 1000 == 0:
             fake.state.associate("meetings", meeting, "contacts", contact)
+    fake.state.settle()  # arranged data is searchable, as if entered long ago
     connector, _ = _connect(fake, loaded, clock)
     moments = [a for a in connector.activities(date(2026, 2, 27), AS_OF) if a.contact_id == contact]
     assert len([a for a in moments if a.date.month == 3]) >= 11
@@ -252,7 +263,7 @@ def test_the_daily_limit_stops_the_run_with_nothing_written(
     fake.faults.rate_limit_next(1, policy="DAILY", route="/crm/v3/objects/contacts")
     with pytest.raises(FatalConnectorError, match="daily API limit reached"):
         _sync(connector, tmp_path / "runs.sqlite")
-    assert fake.calls.count("/crm/v3/objects/*/batch/*") == 0
+    assert fake.calls.count("/crm/v3/objects/*/batch/[cu]*") == 0
     assert all(wait < 2 for wait in waits.waits)  # pacing only; the daily 429 is not retried
 
 
@@ -310,6 +321,45 @@ def test_a_207_answer_fails_only_the_records_it_names(
     assert "not a number" in (refused.error or "")
 
 
+def test_a_207_error_naming_no_record_fails_the_records_without_a_result(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock
+) -> None:
+    connector, _ = _connect(fake, loaded, clock)
+    ids = sorted(loaded.companies.values())[:3]
+    fake.faults.reject_ids({ids[1]: "CONTACT=1234 is not valid"}, context=False)
+    results = connector.write_fields([FieldUpdate(i, {"segment": "A"}) for i in ids])
+    assert [r.ok for r in results] == [True, False, True]
+    assert "CONTACT=1234 is not valid" in (results[1].error or "")
+    fake.faults.reject_ids({"k2": "Property values were not valid"}, context=False)
+    created = connector.create_tasks([_draft(loaded, "k1"), _draft(loaded, "k2", 1)])
+    assert [r.ok for r in created] == [True, False]
+    assert "not valid" in (created[1].error or "")
+
+
+def test_open_tasks_are_found_with_many_closed_statuses_in_one_filter(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock
+) -> None:
+    statuses = {f"Closed {n}": f"CLOSED_{n}" for n in range(12)}
+    connector, _ = _connect(fake, loaded, clock, task_close_statuses=statuses)
+    connector.create_tasks([_draft(loaded, "k1")])
+    clock.advance(60)
+    assert [t.key for t in connector.open_tasks()] == ["k1"]
+    assert fake.calls.statuses("/crm/v3/objects/tasks/search")[400] == 0
+
+
+def test_line_items_are_read_by_id_not_listed(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock
+) -> None:
+    for n in range(250):  # line items of no won deal: never read
+        fake.state.create("line_items", {"price": "1", "hs_sku": f"X{n}"}, system=True)
+    connector, _ = _connect(fake, loaded, clock, products_from_line_items=True)
+    lines = [x for x in connector.revenue_lines(Period.ending(AS_OF, 12)) if x.product]
+    wanted = {i for i in loaded.line_items if i}
+    assert lines
+    assert connector.calls["list_line_items"] == 0
+    assert connector.calls["line_items_read"] <= -(-len(wanted) // 100)
+
+
 def _draft(load: LoadResult, key: str, n: int = 0) -> TaskDraft:
     account = sorted(load.companies)[n]
     owner = sorted(load.owners.values())[0]
@@ -337,6 +387,9 @@ def test_tasks_are_created_with_associations_found_by_key_rescheduled_and_closed
     assert fake.calls[TASK_CREATE] == 1
     task_id, other = created[0].crm_id or "", created[1].crm_id or ""
     fresh, _ = _connect(fake, loaded, clock, ready=False)
+    fresh.recall_tasks({"k1": task_id})  # read back by id at once
+    assert {t.key for t in fresh.open_tasks()} == {"k1"}  # k2 is not searchable yet
+    clock.advance(60)  # the search index has caught up
     tasks = {t.key: t for t in fresh.open_tasks()}
     assert set(tasks) == {"k1", "k2"}
     assert tasks["k1"].description == 'why: "never"\nline two'
@@ -352,21 +405,41 @@ def test_tasks_are_created_with_associations_found_by_key_rescheduled_and_closed
     assert not again.ok
 
 
-def test_a_create_that_may_have_reached_hubspot_is_not_sent_twice(
+def test_a_create_whose_answer_was_lost_is_looked_up_at_once_and_never_sent_twice(
     fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock
 ) -> None:
+    fake.state.search_delay = 5.0  # search would not show the task yet
     connector, _ = _connect(fake, loaded, clock)
+    fake.faults.lose_answer_next(1, status=502, route="/crm/v3/objects/tasks/batch/create")
+    [created] = connector.create_tasks([_draft(loaded, "k1")])
+    assert created.ok
+    assert fake.calls[TASK_CREATE] == 1
+    assert created.crm_id == next(
+        str(t.id) for t in fake.state.records("tasks") if t.properties.get("kam_task_key") == "k1"
+    )
     fake.faults.fail_next(1, status=500, route="/crm/v3/objects/tasks/batch/create")
+    [resent] = connector.create_tasks([_draft(loaded, "k2", 1)])  # a 500 before processing
+    assert resent.ok
+    assert fake.calls[TASK_CREATE] == 3
+    fake.faults.rate_limit_next(1, route="/crm/v3/objects/tasks/batch/create")
+    [retried] = connector.create_tasks([_draft(loaded, "k3", 2)])
+    assert retried.ok
+    keys = [t.properties.get("kam_task_key") for t in fake.state.records("tasks")]
+    assert sorted(k for k in keys if k and k.startswith("k")) == ["k1", "k2", "k3"]
+
+
+def test_a_create_that_timed_out_is_not_resent_while_hubspot_may_still_be_creating_it(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock
+) -> None:
+    connector, _ = _connect(fake, loaded, clock, read_timeout=0.3)
+    fake.faults.hang_next(1, seconds=1.0, route="/crm/v3/objects/tasks/batch/create")
     [result] = connector.create_tasks([_draft(loaded, "k1")])
     assert not result.ok
     assert "outcome unknown" in (result.error or "")
-    assert fake.calls[TASK_CREATE] == 1
-    fake.faults.rate_limit_next(1, route="/crm/v3/objects/tasks/batch/create")
-    [retried] = connector.create_tasks([_draft(loaded, "k2")])
-    assert retried.ok
-    assert fake.calls[TASK_CREATE] == 3
-    keys = [t.properties.get("kam_task_key") for t in fake.state.records("tasks")]
-    assert keys.count("k2") == 1
+    deadline = time.monotonic() + 10
+    while fake.calls[TASK_CREATE] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the hanging request ends on the server a moment later
+    assert fake.calls[TASK_CREATE] == 1  # never sent twice
 
 
 def test_preflight_refuses_writes_that_would_eat_into_the_reserve(
@@ -379,7 +452,7 @@ def test_preflight_refuses_writes_that_would_eat_into_the_reserve(
     connector.preflight({"fields": 300})
     with pytest.raises(FatalConnectorError, match="nothing was written"):
         connector.preflight({"fields": 3000, "create": 3000})
-    assert fake.calls.count("/crm/v3/objects/*/batch/*") == 0
+    assert fake.calls.count("/crm/v3/objects/*/batch/[cu]*") == 0
 
 
 def test_a_second_sync_of_the_demo_writes_nothing(
@@ -395,6 +468,60 @@ def test_a_second_sync_of_the_demo_writes_nothing(
     assert second.applied.outcomes == ()
     assert second.plan.kept_tasks == len(first.plan.create)
     assert not any(k.endswith(("_update", "_create")) for k in second_connector.calls)
+
+
+def test_syncs_back_to_back_create_no_duplicate_while_search_lags(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock, tmp_path: Path
+) -> None:
+    fake.state.search_delay = 3600.0  # search shows none of the new tasks during the test
+    run_log = tmp_path / "runs.sqlite"
+    first_connector, _ = _connect(fake, loaded, clock)
+    first = _sync(first_connector, run_log)
+    second_connector, _ = _connect(fake, loaded, clock, ready=False)
+    second = _sync(second_connector, run_log, minute=1)
+    keys = [t.properties.get("kam_task_key") for t in fake.state.records("tasks")]
+    ours = [k for k in keys if k and k.startswith("kam1-")]
+    assert first.plan.create
+    assert second.plan.create == ()
+    assert second.plan.kept_tasks == len(first.plan.create)
+    assert len(ours) == len(set(ours)), "no duplicate task"
+    assert second_connector.calls["tasks_read"] >= 1
+
+
+def test_a_sync_after_a_create_whose_answer_was_lost_creates_no_duplicate(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock, tmp_path: Path
+) -> None:
+    fake.state.search_delay = 3600.0
+    run_log = tmp_path / "runs.sqlite"
+    connector, _ = _connect(fake, loaded, clock)
+    fake.faults.lose_answer_next(1, status=504, route="/crm/v3/objects/tasks/batch/create")
+    first = _sync(connector, run_log)
+    again, _ = _connect(fake, loaded, clock, ready=False)
+    second = _sync(again, run_log, minute=1)
+    keys = [t.properties.get("kam_task_key") for t in fake.state.records("tasks")]
+    ours = [k for k in keys if k and k.startswith("kam1-")]
+    assert not first.applied.failures
+    assert second.plan.create == ()
+    assert len(ours) == len(set(ours)) == len(first.plan.create)
+
+
+def test_a_task_closed_seconds_ago_is_not_closed_again_although_search_still_shows_it_open(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock, tmp_path: Path
+) -> None:
+    run_log = tmp_path / "runs.sqlite"
+    connector, _ = _connect(fake, loaded, clock)
+    first = _sync(connector, run_log)
+    clock.advance(3600)  # the index has caught up with the creates
+    fake.state.search_delay = 3600.0
+    task_id, key = next(iter((connector.state.open_tasks or {}).items()))
+    fresh, _ = _connect(fake, loaded, clock, ready=False)
+    fresh.recall_tasks({key: task_id})
+    [closed] = fresh.close_tasks([TaskClose(task_id, key, "Deferred")])
+    later, _ = _connect(fake, loaded, clock, ready=False)
+    later.recall_tasks({key: task_id})
+    assert closed.ok
+    assert first.plan.create
+    assert task_id not in {t.id for t in later.open_tasks()}
 
 
 # -- currencies -----------------------------------------------------------------------------------
@@ -417,6 +544,7 @@ def test_deals_in_two_currencies_are_refused_or_converted(
     )
     fake.state.associate("deals", deal, "companies", company, [341, 5])
     fake.state.update("deals", next(iter(loaded.deals)), {"deal_currency_code": "EUR"}, system=True)
+    fake.state.settle()
     period = Period.ending(AS_OF, 12)
     refusing, _ = _connect(fake, loaded, clock, ready=False)
     with pytest.raises(ConfigError, match="USD"):
@@ -453,6 +581,16 @@ def test_check_finds_the_portal_ready_and_names_typos_with_a_suggestion(
     errors = [str(r) for r in check(typo) if r.level == "error"]
     assert any("'DECISION_MAKR'" in e and "'DECISION_MAKER'" in e for e in errors)
     assert any("strategic_fitt" in e and "'strategic_fit'" in e for e in errors)
+
+
+def test_check_names_the_usage_line_item_and_setup_scopes_the_token_lacks(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock
+) -> None:
+    fake.state.scopes -= {"oauth", "crm.objects.line_items.read", "crm.schemas.companies.write"}
+    connector, _ = _connect(fake, loaded, clock, ready=False, products_from_line_items=True)
+    warnings = [str(r) for r in check(connector) if r.level == "warning" and r.object == "token"]
+    assert any("oauth" in w and "crm.objects.line_items.read" in w for w in warnings)
+    assert any("setup --apply needs crm.schemas.companies.write" in w for w in warnings)
 
 
 def test_setup_creates_the_group_and_properties_once(

@@ -476,3 +476,12 @@ def test_an_ordinary_bad_value_is_still_echoed() -> None:
 def test_a_closed_status_that_reads_as_open_in_a_csv_folder_is_refused(status: str) -> None:
     with pytest.raises(ConfigError, match="status of an open task"):
         parse_config(f'[plan]\nclosed_status = "{status}"\n')
+
+
+def test_more_won_stages_than_one_search_filter_takes_are_refused_naming_the_key() -> None:
+    stages = ", ".join(f'"stage{n}"' for n in range(101))
+    message = refusal(f'[source]\nkind = "hubspot"\n[hubspot]\nwon_stages = [{stages}]\n')
+    assert "won_stages" in message
+    parse_config(
+        '[source]\nkind = "hubspot"\n[hubspot]\nwon_stages = ["closedwon"]\n', origin="crm.toml"
+    )

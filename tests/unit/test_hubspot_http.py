@@ -89,7 +89,7 @@ class StubClient:
 
 
 def _http(client: StubClient, clock: Clock, **overrides: Any) -> HubSpotHttp:
-    section = HubSpotSection(max_attempts=4, max_retry_seconds=600, **overrides)
+    section = HubSpotSection(**{"max_attempts": 4, "max_retry_seconds": 600, **overrides})
     return HubSpotHttp(section, client, clock=clock, sleep=clock.sleep)
 
 
@@ -127,7 +127,7 @@ def test_search_requests_are_paced_under_four_a_second() -> None:
     limiter = RateLimiter(250, 4, clock, clock.sleep)
     sent = []
     for _ in range(12):
-        limiter.acquire(search=True)
+        limiter.acquire("search")
         sent.append(clock.now)
     assert max(sum(1 for t in sent if start <= t < start + 1) for start in sent) <= 3
 
@@ -167,6 +167,8 @@ def test_rate_headers_are_read_whatever_their_case() -> None:
         (502, {"message": "<html>bad gateway</html>"}, Action.RETRY),
         (400, {"category": "VALIDATION_ERROR"}, Action.FAIL),
         (403, {"category": "MISSING_SCOPES"}, Action.FAIL),
+        (423, {}, Action.RETRY),
+        (477, {}, Action.RETRY),
     ],
 )
 def test_failures_are_classified_by_status_and_policy(
@@ -203,12 +205,66 @@ def test_a_429_without_retry_after_waits_the_rate_window() -> None:
     assert clock.sleeps == [10.0]
 
 
-def test_a_429_without_any_hint_backs_off_exponentially() -> None:
+def test_a_429_without_any_header_waits_the_window_its_policy_names() -> None:
     clock = Clock()
-    client = StubClient(*(HubSpotApiError(429, TEN_SECONDLY) for _ in range(3)), {"ok": 1})
+    secondly = {**TEN_SECONDLY, "policyName": "SECONDLY"}
+    client = StubClient(HubSpotApiError(429, TEN_SECONDLY), HubSpotApiError(429, secondly), {})
     _http(client, clock).json("list_companies", "GET", "/crm/v3/objects/companies")
-    assert len(clock.sleeps) == 3
-    assert all(0 <= wait <= 60 for wait in clock.sleeps)
+    assert clock.sleeps == [10.0, 1.0]
+
+
+def test_a_429_pauses_every_worker_until_its_window_has_passed() -> None:
+    clock = Clock()
+    client = StubClient(HubSpotApiError(429, TEN_SECONDLY, {"Retry-After": "4"}))
+    http = _http(client, clock, max_attempts=1)
+    with pytest.raises(RetriableError):
+        http.json("list_companies", "GET", "/crm/v3/objects/companies")
+    assert clock.sleeps == []  # no attempt left: this request gave up without waiting
+    http.limiter.acquire("exempt")  # another worker's request, of another group
+    assert clock.sleeps == [4.0]
+
+
+def test_a_423_is_retried_after_two_seconds_creates_included() -> None:
+    clock = Clock()
+    locked = HubSpotApiError(423, {"status": "error", "message": "locked"})
+    client = StubClient(locked, {"results": []})
+    http = _http(client, clock)
+    http.json("tasks_create", "POST", "/crm/v3/objects/tasks/batch/create", idempotent=False)
+    assert clock.sleeps == [2.0]
+    assert len(client.sent) == 2
+
+
+def test_a_477_waits_retry_after_and_a_long_migration_stops_the_run() -> None:
+    clock = Clock()
+    short = HubSpotApiError(477, {"status": "error"}, {"Retry-After": "30"})
+    http = _http(StubClient(short, {"ok": 1}), clock)
+    assert http.json("owners", "GET", "/crm/v3/owners") == {"ok": 1}
+    assert clock.sleeps == [30.0]
+    day = HubSpotApiError(477, {"status": "error"}, {"Retry-After": "86400"})
+    with pytest.raises(RetriableError, match="477"):
+        _http(StubClient(day), Clock()).json("owners", "GET", "/crm/v3/owners")
+
+
+def test_the_per_second_limit_follows_the_secondly_header() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, 4, clock, clock.sleep)
+    limiter.observe({"X-HubSpot-RateLimit-Secondly": "20"})
+    sent = []
+    for _ in range(60):
+        limiter.acquire()
+        sent.append(clock.now)
+        clock.now += 0.001
+    busiest = max(sum(1 for t in sent if start <= t < start + 1) for start in sent)
+    assert busiest == 18  # 90% of 20
+
+
+def test_searches_and_association_reads_stay_out_of_the_ten_second_window() -> None:
+    clock = Clock()
+    limiter = RateLimiter(100, 5, clock, clock.sleep)
+    for _ in range(200):
+        limiter.acquire("exempt")
+        limiter.acquire("search")
+    assert len(limiter.general.sent) == 0
 
 
 def test_the_daily_limit_stops_at_once_with_a_clear_message() -> None:

@@ -353,3 +353,19 @@ def test_a_roster_entry_names_a_member_with_roles_accounts_capacity_and_pioneer(
         ["512"],
     )
     assert (entry.capacity_per_week, entry.pioneer) == (4, True)
+
+
+def test_the_primary_company_is_found_by_its_type_id_not_by_a_label_named_primary() -> None:
+    custom = {"category": "USER_DEFINED", "typeId": 77, "label": "Primary"}
+    result = {
+        "from": {"id": "3000000001"},
+        "to": [
+            {"toObjectId": 2000000001, "associationTypes": [custom]},
+            {
+                "toObjectId": 2000000002,
+                "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 5, "label": None}],
+            },
+        ],
+    }
+    _, targets, _ = associations(result)
+    assert targets.one() == "2000000002"

@@ -551,3 +551,32 @@ def test_a_link_planted_at_the_run_log_path_is_refused_and_its_target_untouched(
     with pytest.raises(UsageError, match="symbolic link"):
         RunLog.open(path)
     assert victim.read_bytes() == b""
+
+
+def test_created_task_ids_are_kept_with_their_outcome_and_replaced_by_what_a_sync_read(
+    log: RunLog,
+) -> None:
+    run = start(log)
+    log.record_outcomes(
+        run,
+        [
+            Outcome("task_create", "kam1-a", True, "meets", crm_id="27000000001"),
+            Outcome("task_create", "kam1-b", False, "meets", "refused"),
+            Outcome("task_close", "kam1-old", True, "not needed"),
+        ],
+    )
+    assert log.known_tasks() == {"kam1-a": "27000000001"}
+    log.replace_tasks({"kam1-c": "27000000003"})
+    assert log.known_tasks() == {"kam1-c": "27000000003"}
+
+
+def test_a_version_1_run_log_gains_the_task_table_and_keeps_its_runs(path: Path) -> None:
+    with RunLog.open(path) as old:
+        start(old)
+    with closing(sqlite3.connect(path)) as db:
+        db.execute("DROP TABLE tasks")
+        db.execute("PRAGMA user_version = 1")
+        db.commit()
+    with RunLog.open(path) as migrated:
+        assert len(migrated.runs()) == 1
+        assert migrated.known_tasks() == {}

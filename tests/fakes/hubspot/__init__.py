@@ -21,6 +21,7 @@ from .loader import (
     RosterEntry,
     load_source,
 )
+from .profile import PortalProfile, load_profile, shipped_profiles
 from .schema import (
     ASSOCIATION_TYPES,
     BUYING_ROLE_OPTIONS,
@@ -57,11 +58,14 @@ __all__ = [
     "Option",
     "Owner",
     "Portal",
+    "PortalProfile",
     "PropertyDef",
     "PropertyGroup",
     "RateLimits",
     "Record",
     "RequestError",
     "RosterEntry",
+    "load_profile",
     "load_source",
+    "shipped_profiles",
 ]

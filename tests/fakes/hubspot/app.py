@@ -16,13 +16,15 @@ Handlers (see :mod:`.batch`, :mod:`.search`, :mod:`.properties_api` for the deta
 * ``GET /crm/v3/objects/{type}`` — a page of records in id order: ``limit`` (default 10, at most
   100 — the fake answers 400 above it), ``after`` (the id the page starts at: the recorded page
   of three meetings ends at id 12643437384 and its ``paging.next.after`` is 12643437385),
-  ``properties`` (repeated or comma-separated), ``archived``; ``paging.next`` ``{"after",
+  ``properties`` and ``propertiesWithHistory`` (repeated or comma-separated; :mod:`.batch` for the
+  history's shape), ``archived``; ``paging.next`` ``{"after",
   "link"}`` only when more remain ("Companies", "Retrieve companies");
 * ``GET /crm/v3/objects/{type}/{id}`` — one record; 404 "resource not found" for an unknown id;
 * ``POST /crm/v3/objects/{type}`` and ``PATCH /crm/v3/objects/{type}/{id}`` — one record
   created or updated (:mod:`.batch`);
 * ``POST /crm/v3/objects/{type}/search`` — :mod:`.search`;
-* ``POST /crm/v3/objects/{type}/batch/create`` and ``/batch/update`` — :mod:`.batch`;
+* ``POST /crm/v3/objects/{type}/batch/create``, ``/batch/update`` and ``/batch/read`` —
+  :mod:`.batch`;
 * ``POST /crm/v4/associations/{from}/{to}/batch/read`` — :mod:`.batch`;
 * ``GET /crm/v3/owners/`` — owners ``{"id", "email", "type", "firstName", "lastName", "userId",
   "createdAt", "updatedAt", "archived"}``, ``limit`` (at most 500), ``after``, ``email``,
@@ -49,9 +51,17 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import properties_api
-from .batch import batch_create, batch_update, create_one, read_associations, update_one
-from .faults import CallLog, Faults
-from .limits import limit_body
+from .batch import (
+    batch_create,
+    batch_read,
+    batch_update,
+    create_one,
+    read_associations,
+    update_one,
+    with_history,
+)
+from .faults import CallLog, Fault, Faults
+from .limits import EXEMPT, ORDINARY, SEARCH, limit_body
 from .responses import json_response, read_json
 from .responses import object_type as resolve
 from .schema import resolve_type
@@ -84,6 +94,7 @@ _ROUTES: list[tuple[str, str, list[str], str]] = [
     (f"{_OBJECTS}/search", "search", ["POST"], "/crm/v3/objects/{type}/search"),
     (f"{_OBJECTS}/batch/create", "batch_create", ["POST"], "/crm/v3/objects/{type}/batch/create"),
     (f"{_OBJECTS}/batch/update", "batch_update", ["POST"], "/crm/v3/objects/{type}/batch/update"),
+    (f"{_OBJECTS}/batch/read", "batch_read", ["POST"], "/crm/v3/objects/{type}/batch/read"),
     (f"{_OBJECTS}/<object_id>", "get_object", ["GET"], "/crm/v3/objects/{type}/{id}"),
     (f"{_OBJECTS}/<object_id>", "update_object", ["PATCH"], "/crm/v3/objects/{type}/{id}"),
     (
@@ -114,6 +125,10 @@ _ROUTES: list[tuple[str, str, list[str], str]] = [
     ),
 ]
 _TEMPLATES = {endpoint: template for _, endpoint, _, template in _ROUTES}
+#: How HubSpot groups requests for its limits (:mod:`.limits`): searches and v4 association batch
+#: reads are exempt from the 10-second window (``x-hubspot-rate-limit-exemptions`` in the
+#: published OpenAPI specs).
+_GROUPS = {"search": SEARCH, "associations": EXEMPT, "batch_read": ORDINARY}
 
 
 def _canonical(segment: str) -> str:
@@ -186,22 +201,29 @@ class HubSpotApp:
     def _handle(
         self, request: Request, endpoint: str, args: dict[str, Any], template: str, correlation: str
     ) -> Response:
-        search = endpoint == "search"
+        group = _GROUPS.get(endpoint, ORDINARY)
+        lost: Fault | None = None
         for fault in self.faults.take(request.method, template):
-            if fault.kind == "hang":
+            if fault.kind == "lose":
+                lost = fault
+            elif fault.kind == "hang":
                 self.faults.release.wait(fault.seconds)
             elif fault.kind == "limit":
-                headers = self.portal.limits.headers(search)
+                headers = self.portal.limits.headers(group)
                 if fault.retry_after is not None:
                     headers["Retry-After"] = str(fault.retry_after)
                 return json_response(429, limit_body(fault.policy, correlation), headers)
             else:
                 body = fault.failure_body(correlation)
+                extra = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
                 if isinstance(body, str):
                     return Response(
-                        body, status=fault.status, content_type="text/html; charset=utf-8"
+                        body,
+                        status=fault.status,
+                        headers=extra,
+                        content_type="text/html; charset=utf-8",
                     )
-                return json_response(fault.status, body)
+                return json_response(fault.status, body, extra)
         if endpoint == "token_info":
             return self._guarded(lambda: self._token_info(request), correlation)
         if not self._authorized(request):
@@ -212,7 +234,7 @@ class HubSpotApp:
                 "category": "INVALID_AUTHENTICATION",
             }
             return json_response(401, body)
-        decision = self.portal.limits.admit(search)
+        decision = self.portal.limits.admit(group)
         if decision.policy is not None:
             return json_response(429, limit_body(decision.policy, correlation), decision.headers)
         scope = self._required_scope(request, endpoint, args)
@@ -221,6 +243,8 @@ class HubSpotApp:
         else:
             handler: Callable[..., Response] = getattr(self, f"_{endpoint}")
             response = self._guarded(lambda: handler(request, **args), correlation)
+            if lost is not None:  # processed; the answer goes missing on the way back
+                response = json_response(lost.status, lost.failure_body(correlation))
         response.headers.update(decision.headers)
         return response
 
@@ -320,6 +344,7 @@ class HubSpotApp:
         limit = self._limit(request.args, 10, MAX_LIST_LIMIT)
         after = self._after(request.args)
         names = _split_list(request.args.getlist("properties"))
+        history = _split_list(request.args.getlist("propertiesWithHistory"))
         archived = request.args.get("archived", "false").lower() == "true"
         with self.portal.lock:
             records = [
@@ -327,7 +352,16 @@ class HubSpotApp:
             ]
             page = records[:limit]
             body: dict[str, Any] = {
-                "results": [self.portal.record_json(obj.name, r, names) for r in page]
+                "results": [
+                    with_history(
+                        self.portal,
+                        obj.name,
+                        r,
+                        self.portal.record_json(obj.name, r, names),
+                        history,
+                    )
+                    for r in page
+                ]
             }
             if len(records) > limit:
                 extra = {"limit": str(limit), "properties": ",".join(names)}
@@ -384,6 +418,14 @@ class HubSpotApp:
         body = read_json(request)
         with self.portal.lock:
             status, answer = batch_update(self.portal, self.faults, obj, body)
+        return json_response(status, answer)
+
+    def _batch_read(self, request: Request, object_type: str) -> Response:
+        obj = resolve(object_type)
+        body = read_json(request)
+        archived = request.args.get("archived", "false").lower() == "true"
+        with self.portal.lock:
+            status, answer = batch_read(self.portal, obj, body, archived)
         return json_response(status, answer)
 
     def _associations(self, request: Request, from_type: str, to_type: str) -> Response:

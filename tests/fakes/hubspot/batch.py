@@ -20,6 +20,16 @@
   ``OBJECT_NOT_FOUND`` "Could not get some COMPANY objects, they may be deleted or not exist.
   Check that ids are valid." (HubSpot's batch wording), rejected ids with their injected error.
   Invalid values fail the whole batch (400, :mod:`.values`); repeated ids too.
+* ``POST /crm/v3/objects/{type}/batch/read`` — ``{"inputs": [{"id"}], "properties",
+  "propertiesWithHistory", "idProperty"?}``, at most 100 inputs ("Read a batch of tasks by
+  internal ID, or unique property values", HubSpot's tasks OpenAPI spec,
+  ``BatchReadInputSimplePublicObjectId``). 200 ``COMPLETE`` with the records (``archived=true``
+  reads archived ones), or 207 with an ``OBJECT_NOT_FOUND`` error naming the ids that do not
+  exist (the batch update's wording). ``propertiesWithHistory`` adds
+  ``"propertiesWithHistory": {name: [{"value", "timestamp", "sourceType"}]}`` (the spec's
+  ``SimplePublicObjectWithAssociations`` shape); the fake keeps no history, so each list holds
+  the current value only, stamped with the record's last change and source type ``API``.
+  ``idProperty`` (custom unique-value properties) is not supported: 400.
 * ``POST /crm/v4/associations/{from}/{to}/batch/read`` — ``{"inputs": [{"id", "after"?}]}``, at
   most 1,000 ids ("Bug Fix: Batch Read Limit for HubSpot Associations API", developer changelog,
   effective February 2025). Results ``{"from": {"id": "<string>"}, "to": [{"toObjectId":
@@ -50,17 +60,19 @@ from typing import Any
 from .faults import Faults
 from .responses import batch_limit_error
 from .schema import OBJECT_TYPES, AssociationType, ObjectType, association_type
-from .state import Portal, RequestError
+from .state import Portal, Record, RequestError
 from .values import format_ms
 
 __all__ = [
     "MAX_ASSOCIATION_INPUTS",
     "MAX_BATCH",
     "batch_create",
+    "batch_read",
     "batch_update",
     "create_one",
     "read_associations",
     "update_one",
+    "with_history",
 ]
 
 MAX_BATCH = 100
@@ -97,8 +109,14 @@ def _envelope(
 
 
 def _error(
-    category: str, message: str, context: dict[str, list[str]], **extra: Any
+    category: str, message: str, named: dict[str, list[str]], **extra: Any
 ) -> dict[str, Any]:
+    """A batch error item naming ``named``; ``context=None`` in ``extra`` (a rejection without
+    context) leaves the context out, as the recorded 207 does."""
+    if "context" in extra:
+        extra.pop("context")
+        return {"status": "error", "category": category, **extra, "message": message}
+    context = named
     return {
         "status": "error",
         "category": category,
@@ -250,6 +268,50 @@ def batch_update(
             "exist. Check that ids are valid."
         )
         errors.insert(0, _error("OBJECT_NOT_FOUND", message, {"ids": missing}))
+    return (207 if errors else 200), _envelope(portal, started, results, errors)
+
+
+def with_history(
+    portal: Portal, object_name: str, record: Record, answer: dict[str, Any], names: list[str]
+) -> dict[str, Any]:
+    """Add ``propertiesWithHistory`` for ``names`` to a record's JSON (current value only)."""
+    if names:
+        stamp = format_ms(record.updated_ms)
+        answer["propertiesWithHistory"] = {
+            n: [{"value": record.properties.get(n), "timestamp": stamp, "sourceType": "API"}]
+            for n in names
+            if portal.property(object_name, n) is not None and record.properties.get(n) is not None
+        }
+    return answer
+
+
+def batch_read(
+    portal: Portal, obj: ObjectType, body: dict[str, Any], archived: bool = False
+) -> tuple[int, dict[str, Any]]:
+    """``(status, body)`` of a batch read by id; hold ``portal.lock``."""
+    started = portal.now_ms()
+    inputs = _inputs(body, MAX_BATCH)
+    if body.get("idProperty"):
+        raise RequestError(400, "VALIDATION_ERROR", "idProperty is not supported by the fake")
+    names = [str(n) for n in body.get("properties") or []]
+    history = [str(n) for n in body.get("propertiesWithHistory") or []]
+    results: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for item in inputs:
+        record_id = str(item.get("id", ""))
+        record = portal.find(obj.name, record_id)
+        if record is None or record.archived is not archived:
+            missing.append(record_id)
+            continue
+        answer = portal.record_json(obj.name, record, names)
+        results.append(with_history(portal, obj.name, record, answer, history))
+    errors = []
+    if missing:
+        message = (
+            f"Could not get some {obj.singular.upper()} objects, they may be deleted or not "
+            "exist. Check that ids are valid."
+        )
+        errors.append(_error("OBJECT_NOT_FOUND", message, {"ids": missing}))
     return (207 if errors else 200), _envelope(portal, started, results, errors)
 
 

@@ -8,8 +8,19 @@ shell wildcards allowed: ``"/crm/v3/objects/*/search"``):
 * :meth:`Faults.fail_next` — a 5xx (default 503) before the request is processed. The JSON body
   follows HubSpot's error shape (``status``, ``message``, ``correlationId``); a ``str`` body is
   sent as ``text/html``, as the CDN in front of HubSpot answers some 502/504s;
+* :meth:`Faults.lose_answer_next` — the request is processed (a batch create creates), then
+  the answer is a 5xx: what a client sees when the answer is lost on the way back;
 * :meth:`Faults.hang_next` — the response is delayed by S seconds (a client read timeout), then
   the request is processed normally: a write the client gave up on still happens;
+* :meth:`Faults.lock_next` — 423 Locked, and :meth:`Faults.migrate_next` — 477 Migration in
+  Progress with ``Retry-After`` ("Error handling",
+  https://developers.hubspot.com/docs/api-reference/error-handling: "Locks will last for 2
+  seconds, so if you receive a 423 error, you should include a delay of at least 2 seconds
+  between your API requests"; for 477 "HubSpot will return a Retry-After response header
+  indicating how many seconds to wait before retrying the request (typically up to 24 hours)").
+  Neither page shows a body; the fake sends the common error shape (``status``, ``message``,
+  ``correlationId``, ``category``) with the page's wording — an assumption. The request is not
+  processed;
 * :meth:`Faults.rate_limit_next` — a 429 with the body of the chosen policy
   (``TEN_SECONDLY_ROLLING``, ``SECONDLY``, ``DAILY``; :mod:`.limits`), with ``Retry-After`` when
   asked ("Retry-After" is sent on some 429s: docs/dev/hubspot-spec.md);
@@ -45,7 +56,7 @@ def _route_matches(pattern: str | None, route: str) -> bool:
 class Fault:
     """One scheduled fault: what to answer, to which route, how many more times."""
 
-    kind: str  # fail, hang, limit
+    kind: str  # fail, hang, limit, lose
     remaining: int
     route: str | None = None
     method: str | None = None
@@ -62,6 +73,8 @@ class Fault:
 
     def failure_body(self, correlation_id: str) -> str | dict[str, Any]:
         """The body of a ``fail`` fault."""
+        if isinstance(self.body, dict):
+            return {**self.body, "correlationId": correlation_id}
         if self.body is not None:
             return self.body
         try:
@@ -106,6 +119,34 @@ class Faults:
         """The next ``count`` matching requests answer ``status`` (500, 502, 503, 504, ...)."""
         self._add(Fault("fail", count, route, method, status=status, body=body))
 
+    def lock_next(self, count: int = 1, *, route: str | None = None) -> None:
+        """The next ``count`` matching requests answer 423 Locked (not processed)."""
+        body = {
+            "status": "error",
+            "message": "The portal is locked while a large volume of data syncs; wait at least "
+            "2 seconds between requests",
+            "category": "LOCKED",
+        }
+        self._add(Fault("fail", count, route, None, status=423, body=body))
+
+    def migrate_next(
+        self, count: int = 1, *, retry_after: int = 2, route: str | None = None
+    ) -> None:
+        """The next ``count`` matching requests answer 477 Migration in Progress with
+        ``Retry-After`` (not processed)."""
+        body = {
+            "status": "error",
+            "message": "The account is being migrated between data hosting locations",
+            "category": "MIGRATION_IN_PROGRESS",
+        }
+        self._add(Fault("fail", count, route, None, status=477, body=body, retry_after=retry_after))
+
+    def lose_answer_next(
+        self, count: int = 1, *, status: int = 502, route: str | None = None
+    ) -> None:
+        """The next ``count`` matching requests are processed, then answered ``status``."""
+        self._add(Fault("lose", count, route, None, status=status))
+
     def hang_next(
         self,
         count: int = 1,
@@ -131,10 +172,18 @@ class Faults:
             raise ValueError(f"policy must be {TEN_SECONDLY}, {SECONDLY} or {DAILY}")
         self._add(Fault("limit", count, route, method, policy=policy, retry_after=retry_after))
 
-    def reject_ids(self, errors: Mapping[str, str | Mapping[str, Any]], *, times: int = 1) -> None:
+    def reject_ids(
+        self,
+        errors: Mapping[str, str | Mapping[str, Any]],
+        *,
+        times: int = 1,
+        context: bool = True,
+    ) -> None:
         """The records keyed in ``errors`` fail ``times`` times in batch writes. A ``str`` error
         is the message of a ``VALIDATION_ERROR``; a mapping gives ``category``, ``message`` and
-        optionally ``subCategory``."""
+        optionally ``subCategory``. With ``context=False`` the error names no record, as the
+        one real 207 on record (/work/shared/reference/hubspot-real-responses.json: only
+        ``status``, ``category`` and ``message``)."""
         with self._lock:
             for key, error in errors.items():
                 body = (
@@ -144,6 +193,8 @@ class Faults:
                 )
                 body.setdefault("category", "VALIDATION_ERROR")
                 body.setdefault("message", f"Record {key} was rejected")
+                if not context:
+                    body["context"] = None
                 self._rejections[str(key)] = _Rejection(body, times)
 
     def take_rejection(self, *keys: str | None) -> dict[str, Any] | None:
@@ -172,7 +223,7 @@ class Faults:
         """The faults for this request (at most one hang and one failure), consumed."""
         taken: list[Fault] = []
         with self._lock:
-            for kinds in (("hang",), ("fail", "limit")):
+            for kinds in (("hang",), ("fail", "limit", "lose")):
                 fault = next(
                     (
                         f

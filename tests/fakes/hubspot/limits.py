@@ -11,13 +11,21 @@ API limits", https://developers.hubspot.com/changelog/increasing-our-api-limits)
   at midnight UTC of its clock;
 * the CRM search endpoints: "rate limited to five requests per second per account" (search guide,
   "Limitations"; formerly four per token, "CRM Search API rate limit increase") — a separate
-  counter, :attr:`RateLimits.search_per_second`. Search requests are not counted in the 10-second
-  window: the recorded search response carries only the daily headers.
+  counter, :attr:`RateLimits.search_per_second`;
+* a per-second limit on ordinary requests: every recorded ordinary answer
+  (/work/shared/reference/hubspot-real-responses.json) carries ``X-HubSpot-RateLimit-Secondly``
+  (10 next to ``-Max`` 100) and ``-Secondly-Remaining`` — :attr:`RateLimits.per_second`; for
+  higher tiers the fake assumes a tenth of the 10-second limit (no recording shows one);
+* exemptions: HubSpot's published OpenAPI specs mark the search endpoints and the v4 association
+  batch endpoints (``/crm/v4/associations/{from}/{to}/batch/read`` among them) with
+  ``x-hubspot-rate-limit-exemptions: ["ten-secondly"]``: they do not count in the 10-second
+  window. The fake counts v4 association batch reads (group ``exempt``) in the per-second window
+  only, and searches (group ``search``) in the search window only.
 
-Headers: every other authenticated response carries ``X-HubSpot-RateLimit-Daily``,
-``-Daily-Remaining``, ``-Interval-Milliseconds`` (10000), ``-Max`` and ``-Remaining``; search
-responses only the two daily ones (reference file). The ``-Secondly`` headers of the 2022
-recordings belong to a retired per-second policy and are not sent.
+Headers (the recorded answers): ordinary responses carry ``X-HubSpot-RateLimit-Daily``,
+``-Daily-Remaining``, ``-Interval-Milliseconds`` (10000), ``-Max``, ``-Remaining``,
+``-Secondly`` and ``-Secondly-Remaining``; search responses only the two daily ones (the recorded
+search answer); exempt ones the daily and secondly pairs (assumed: no recording).
 
 429 bodies: ``{"status": "error", "message", "errorType": "RATE_LIMIT", "correlationId",
 "policyName"}`` with ``policyName`` ``TEN_SECONDLY_ROLLING``, ``SECONDLY`` (search: "You have
@@ -37,6 +45,9 @@ from datetime import UTC, datetime
 
 __all__ = [
     "DAILY",
+    "EXEMPT",
+    "ORDINARY",
+    "SEARCH",
     "SECONDLY",
     "TEN_SECONDLY",
     "TIERS",
@@ -49,6 +60,10 @@ TEN_SECONDLY = "TEN_SECONDLY_ROLLING"
 SECONDLY = "SECONDLY"
 DAILY = "DAILY"
 TIERS = (100, 190, 250)
+#: Request groups, as HubSpot counts them.
+ORDINARY = "ordinary"
+SEARCH = "search"
+EXEMPT = "exempt"
 INTERVAL_MS = 10_000
 _MESSAGES = {
     TEN_SECONDLY: "You have reached your ten_secondly_rolling limit.",
@@ -104,10 +119,13 @@ class RateLimits:
         per_ten_seconds: int = 100,
         search_per_second: int = 5,
         daily: int = 250_000,
+        per_second: int | None = None,
     ) -> None:
         self.clock = clock
         self.per_ten_seconds = per_ten_seconds
         self.search_per_second = search_per_second
+        #: Ordinary and exempt requests per second; ``None``: a tenth of the 10-second limit.
+        self.per_second = per_second
         self.daily = daily
         self.daily_used = 0
         #: With ``False`` nothing is refused (headers are still sent).
@@ -115,6 +133,7 @@ class RateLimits:
         self._day = self._today()
         self._general: deque[float] = deque()
         self._search: deque[float] = deque()
+        self._secondly: deque[float] = deque()
         self._lock = threading.Lock()
 
     def _today(self) -> str:
@@ -146,9 +165,16 @@ class RateLimits:
             self._general.popleft()
         while self._search and self._search[0] <= now - 1:
             self._search.popleft()
+        while self._secondly and self._secondly[0] <= now - 1:
+            self._secondly.popleft()
 
-    def admit(self, search: bool) -> Decision:
-        """Count one request, or refuse it with the policy it breaks."""
+    def secondly(self) -> int:
+        """The per-second limit of ordinary and exempt requests."""
+        return self.per_second or max(1, self.per_ten_seconds // 10)
+
+    def admit(self, group: str) -> Decision:
+        """Count one request of ``group`` (:data:`ORDINARY`, :data:`SEARCH`, :data:`EXEMPT`), or
+        refuse it with the policy it breaks."""
         with self._lock:
             now = self.clock()
             self._roll_day()
@@ -156,28 +182,36 @@ class RateLimits:
             policy: str | None = None
             if self.enforce and self.daily_used >= self.daily:
                 policy = DAILY
-            elif self.enforce and search and len(self._search) >= self.search_per_second:
-                policy = SECONDLY
-            elif self.enforce and not search and len(self._general) >= self.per_ten_seconds:
+            elif group == SEARCH:
+                if self.enforce and len(self._search) >= self.search_per_second:
+                    policy = SECONDLY
+            elif self.enforce and group == ORDINARY and len(self._general) >= self.per_ten_seconds:
                 policy = TEN_SECONDLY
+            elif self.enforce and len(self._secondly) >= self.secondly():
+                policy = SECONDLY
             if policy is None:
                 self.daily_used += 1
-                (self._search if search else self._general).append(now)
-            return Decision(policy, self._headers(search))
+                if group == SEARCH:
+                    self._search.append(now)
+                else:
+                    self._secondly.append(now)
+                    if group == ORDINARY:
+                        self._general.append(now)
+            return Decision(policy, self._headers(group))
 
-    def headers(self, search: bool = False) -> dict[str, str]:
-        """The rate-limit headers a response would carry now."""
+    def headers(self, group: str = ORDINARY) -> dict[str, str]:
+        """The rate-limit headers a response of ``group`` would carry now."""
         with self._lock:
             self._roll_day()
             self._prune(self.clock())
-            return self._headers(search)
+            return self._headers(group)
 
-    def _headers(self, search: bool) -> dict[str, str]:
+    def _headers(self, group: str) -> dict[str, str]:
         headers = {
             "X-HubSpot-RateLimit-Daily": str(self.daily),
             "X-HubSpot-RateLimit-Daily-Remaining": str(max(self.daily - self.daily_used, 0)),
         }
-        if not search:
+        if group == ORDINARY:
             remaining = max(self.per_ten_seconds - len(self._general), 0)
             headers.update(
                 {
@@ -185,6 +219,12 @@ class RateLimits:
                     "X-HubSpot-RateLimit-Max": str(self.per_ten_seconds),
                     "X-HubSpot-RateLimit-Remaining": str(remaining),
                 }
+            )
+        if group != SEARCH:
+            secondly = self.secondly()
+            headers["X-HubSpot-RateLimit-Secondly"] = str(secondly)
+            headers["X-HubSpot-RateLimit-Secondly-Remaining"] = str(
+                max(secondly - len(self._secondly), 0)
             )
         return headers
 
@@ -199,4 +239,5 @@ class RateLimits:
         with self._lock:
             self._general.clear()
             self._search.clear()
+            self._secondly.clear()
             self.daily_used = 0

@@ -46,6 +46,7 @@ source would refuse.
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -134,6 +135,8 @@ class LoadResult:
     capacities: dict[str, int] = field(default_factory=dict)  # member id -> per week
     #: (account id, column, text) of values a number property could not hold (left empty).
     dropped: list[tuple[str, str, str]] = field(default_factory=list)
+    #: ``hs_buying_role`` value -> DMU role, as written (the ``[hubspot] buying_roles`` to use).
+    buying_roles: dict[str, str] = field(default_factory=dict)
 
     def source_id(self, hubspot_id: str) -> str | None:
         """The source id a company, contact, owner, activity or task id came from."""
@@ -179,22 +182,33 @@ def _at(day: str, hour: int) -> str:
     )
 
 
-def load_source(portal: Portal, source_dir: Path) -> LoadResult:
+def load_source(
+    portal: Portal, source_dir: Path, role_values: Mapping[str, str] | None = None
+) -> LoadResult:
     """Load the CSV source folder ``source_dir`` into ``portal`` (see the module docstring).
+
+    ``role_values`` (DMU role -> ``hs_buying_role`` value, a portal profile's) overrides the
+    default values; a value the property lacks is added as an option. What was loaded is
+    searchable at once (:meth:`.Portal.settle`), as data entered long before a sync would be.
 
     Returns:
         The id maps, so tests can translate HubSpot ids back to source ids.
     """
     result = LoadResult()
+    values = {**BUYING_ROLE_VALUES, **(role_values or {})}
+    result.buying_roles = {value: role for role, value in values.items()}
     with portal.lock:
         _ensure_properties(portal)
+        for value in values.values():
+            portal.add_option("contacts", "hs_buying_role", value, value.capitalize())
         team_rows = _rows(source_dir / "team.csv")
         _load_owners(portal, source_dir, team_rows, result)
         _load_companies(portal, source_dir, team_rows, result)
-        _load_contacts(portal, source_dir, result)
+        _load_contacts(portal, source_dir, result, values)
         _load_revenue(portal, source_dir, result)
         _load_activities(portal, source_dir, result)
         _load_tasks(portal, source_dir, result)
+        portal.settle()
     return result
 
 
@@ -326,12 +340,12 @@ def _load_companies(
     ]
 
 
-def _load_contacts(portal: Portal, folder: Path, result: LoadResult) -> None:
+def _load_contacts(
+    portal: Portal, folder: Path, result: LoadResult, role_values: Mapping[str, str]
+) -> None:
     for row in sorted(_rows(folder / "contacts.csv"), key=lambda r: r["id"]):
         first, last = _split_name(row["name"])
-        roles = [
-            BUYING_ROLE_VALUES[r.strip()] for r in row.get("dmu_roles", "").split(";") if r.strip()
-        ]
+        roles = [role_values[r.strip()] for r in row.get("dmu_roles", "").split(";") if r.strip()]
         values: dict[str, object] = {
             "firstname": first,
             "lastname": last,

@@ -268,6 +268,7 @@ BUYING_ROLE_OPTIONS: tuple[str, ...] = (
     "LEGAL_AND_COMPLIANCE",
     "OTHER",
 )
+ACCOUNT_CURRENCIES = ("EUR", "USD", "GBP", "CHF")
 DEAL_STAGES = (
     "appointmentscheduled",
     "qualifiedtobuy",
@@ -393,7 +394,10 @@ def default_properties() -> dict[str, dict[str, PropertyDef]]:
             _datetime("closedate", "Close Date", deal),
             _select("dealstage", "Deal Stage", deal, DEAL_STAGES),
             _select("pipeline", "Pipeline", deal, ("default",)),
-            _text("deal_currency_code", "Currency", deal),
+            # An enumeration of the account's currencies ("Deal currency code validation",
+            # https://developers.hubspot.com/changelog/deal-currenct-code-validation: values
+            # must be currencies set up in the account); the fake's account has these.
+            _select("deal_currency_code", "Currency", deal, ACCOUNT_CURRENCIES),
             PropertyDef(
                 "hs_is_closed_won",
                 "Is Closed Won",

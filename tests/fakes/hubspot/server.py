@@ -23,6 +23,8 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from .app import HubSpotApp
 from .faults import CallLog, Faults
 from .loader import LoadResult, load_source
+from .profile import PortalProfile
+from .schema import Option
 from .state import Portal
 
 if TYPE_CHECKING:
@@ -50,6 +52,8 @@ class FakeHubSpot:
         latency: Seconds each request waits before it is handled, as a network round trip
             would add (requests run in parallel threads, so they wait in parallel).
         sleep: How the latency is waited (a test passes one that records it).
+        profile: A portal profile (:mod:`.profile`): its limits, search index delay and
+            buying-role options replace ``tier``, ``search_per_second`` and ``daily``.
     """
 
     def __init__(
@@ -61,8 +65,21 @@ class FakeHubSpot:
         daily: int = 250_000,
         latency: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
+        profile: PortalProfile | None = None,
     ) -> None:
         self.state = Portal(clock)
+        self.profile = profile
+        if profile is not None:
+            tier, search_per_second, daily = (
+                profile.per_10_seconds,
+                profile.search_per_second,
+                profile.daily,
+            )
+            self.state.limits.per_second = profile.per_second
+            self.state.search_delay = profile.search_index_delay_seconds
+            roles = self.state.properties["contacts"]["hs_buying_role"]
+            roles.options = [Option(v.replace("_", " ").title(), v, i)
+                             for i, v in enumerate(profile.buying_role_options)]  # fmt: skip
         self.state.limits.set_tier(tier)
         self.state.limits.search_per_second = search_per_second
         self.state.limits.set_daily(limit=daily)
@@ -145,5 +162,7 @@ class FakeHubSpot:
         return HubSpot(access_token=access_token or self.token, host=self.url)
 
     def load(self, source_dir: Path) -> LoadResult:
-        """Load a CSV source folder into the portal (:func:`~.loader.load_source`)."""
-        return load_source(self.state, source_dir)
+        """Load a CSV source folder into the portal (:func:`~.loader.load_source`), with the
+        profile's buying-role values."""
+        roles = self.profile.role_values if self.profile is not None else None
+        return load_source(self.state, source_dir, roles)

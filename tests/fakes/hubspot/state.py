@@ -98,6 +98,8 @@ class Record:
     created_ms: int
     updated_ms: int
     archived: bool = False
+    #: What the search index holds: ``(visible from, properties)`` versions, oldest first.
+    indexed: list[tuple[float, dict[str, str | None]]] = field(default_factory=list)
 
 
 @dataclass
@@ -160,6 +162,10 @@ class Portal:
         #: cached per query until it changes (paging a large search re-evaluates nothing).
         self.version = 0
         self.search_cache: dict[tuple[object, ...], list[Record]] = {}
+        #: Seconds a write takes to reach the search index (:meth:`search_view`).
+        self.search_delay = 0.0
+        #: Until this clock time some write is not yet searchable (the cache is off till then).
+        self.index_pending_until = 0.0
 
     # --- time and ids ------------------------------------------------------------------------
 
@@ -252,6 +258,7 @@ class Portal:
             record.properties.update(stored)
             self._stamp(object_name, record)
             self._records[object_name][record_id] = record
+            self._index(record)
             self.version += 1
             return str(record_id)
 
@@ -276,6 +283,7 @@ class Portal:
             record.properties.update(stored)
             record.updated_ms = max(self.now_ms(), record.updated_ms)
             self._stamp(object_name, record)
+            self._index(record)
             self.version += 1
 
     def check_values(
@@ -337,6 +345,35 @@ class Portal:
             except InvalidOperation:
                 total = None
             props["amount"] = None if total is None or props.get("price") is None else str(total)
+
+    def _index(self, record: Record) -> None:
+        """Queue the record's current properties for the search index."""
+        if self.search_delay <= 0:
+            record.indexed = [(0.0, dict(record.properties))]
+            return
+        due = self.clock() + self.search_delay
+        record.indexed.append((due, dict(record.properties)))
+        self.index_pending_until = max(self.index_pending_until, due)
+
+    def settle(self) -> None:
+        """Make every write searchable now (data loaded "long ago")."""
+        with self.lock:
+            for records in self._records.values():
+                for record in records.values():
+                    record.indexed = [(0.0, dict(record.properties))]
+            self.index_pending_until = 0.0
+            self.version += 1
+
+    def search_view(self, record: Record) -> Record | None:
+        """The record as search sees it now: its newest indexed version, ``None`` when none is
+        visible yet (hold :attr:`lock`). Reads by id and lists see writes at once."""
+        now = self.clock()
+        visible = [i for i, (due, _) in enumerate(record.indexed) if due <= now]
+        if not visible:
+            return None
+        last = visible[-1]
+        del record.indexed[:last]
+        return Record(record.id, dict(record.indexed[0][1]), record.created_ms, record.updated_ms)
 
     def find(self, object_name: str, record_id: str | int) -> Record | None:
         """The live record (hold :attr:`lock`), or ``None``."""
@@ -442,7 +479,7 @@ class Portal:
 
 
 def _all_scopes() -> set[str]:
-    scopes = {"crm.objects.owners.read"}
+    scopes = {"crm.objects.owners.read", "oauth"}
     for obj in OBJECT_TYPES.values():
         scopes.update(
             (obj.read_scope, obj.write_scope, obj.schema_read_scope, obj.schema_write_scope)
