@@ -37,6 +37,7 @@ from .domain.settings import (
     RatingSettings,
     SegmentationRule,
     SegmentationSettings,
+    WhitespaceSettings,
     default_thresholds,
 )
 from .errors import ConfigError
@@ -187,6 +188,16 @@ class PlanSection(_Section):
     #: as closed (CSV: ``Deferred``; Salesforce: the org's first closed Task Status; METHOD.md).
     closed_status: Annotated[str | None, BeforeValidator(_trimmed_status)] = None
     rules: list[RuleSection] | None = None
+
+
+class WhitespaceSection(_Section):
+    """Whitespace per segment-A customer (METHOD.md section 4)."""
+
+    min_peer_share: Annotated[Decimal, BeforeValidator(_no_bool)] = Field(
+        default=Decimal("0.30"), ge=0, le=1
+    )
+    max_per_account: int = Field(default=5, ge=0, le=10_000, strict=True)
+    peer_attribute: Annotated[str | None, BeforeValidator(_empty_is_none)] = None
 
 
 #: Default CRM field (CSV column) per target field; connectors may configure other names.
@@ -539,6 +550,7 @@ class Config(_Section):
     segments: SegmentsSection = Field(default_factory=SegmentsSection)
     rating: RatingSection = Field(default_factory=RatingSection)
     plan: PlanSection = Field(default_factory=PlanSection)
+    whitespace: WhitespaceSection = Field(default_factory=WhitespaceSection)
     csv: CsvSection = Field(default_factory=CsvSection)
     salesforce: SalesforceSection = Field(default_factory=SalesforceSection)
     hubspot: HubSpotSection = Field(default_factory=HubSpotSection)
@@ -595,6 +607,11 @@ class Config(_Section):
                 capacity_per_week=plan.capacity_per_week,
                 closed_status=plan.closed_status or "Deferred",
                 rules=rules,
+            ),
+            whitespace=WhitespaceSettings(
+                self.whitespace.min_peer_share,
+                self.whitespace.max_per_account,
+                self.whitespace.peer_attribute,
             ),
         )
 

@@ -29,6 +29,7 @@ from .segmentation import (
     segment_accounts,
 )
 from .settings import METRICS, MethodSettings
+from .whitespace import WhitespaceRow, check_peer_attribute, find_whitespace
 
 __all__ = ["MethodInput", "MethodResult", "run_method"]
 
@@ -74,6 +75,8 @@ class MethodResult:
     members: Mapping[str, Member] = field(default_factory=dict)
     team: Mapping[str, Sequence[TeamMember]] = field(default_factory=dict)
     """Each account's team (member, PSU roles, pioneer), by account id; for the matrix views."""
+    whitespace: tuple[WhitespaceRow, ...] = ()
+    """Products segment-A peers buy and the account does not (METHOD.md section 4)."""
 
     def open_gaps(self) -> dict[str, int]:
         """Number of gaps per account id (accounts without gaps are absent)."""
@@ -141,6 +144,13 @@ def _run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Met
                 f"(attributes: {', '.join(sorted(data.attribute_names)) or 'none'})"
             )
     group_a = [c.account_id for c in segmentation.customers if c.segment is Segment.A]
+    peer_attribute = settings.whitespace.peer_attribute
+    if peer_attribute is not None:
+        check_peer_attribute(peer_attribute, data.attribute_names, accounts.values())
+    whitespace = find_whitespace(
+        group_a, summary.bought, settings.whitespace,
+        lambda account_id: accounts[account_id].attributes.get(peer_attribute or ""),
+    )  # fmt: skip
     rated_ids = select_rated(rating_settings, group_a)
 
     rating = rate_accounts(
@@ -199,4 +209,5 @@ def _run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Met
         contacts=_by_id(data.contacts or ()),
         members=data.members,
         team=team_by_account,
+        whitespace=whitespace,
     )

@@ -6,8 +6,8 @@ with the number of accounts, not with the number of lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Set
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 
@@ -49,6 +49,8 @@ class RevenueSummary:
     products: dict[str, int]
     has_margins: bool
     has_products: bool
+    bought: Mapping[str, Set[str]] = field(default_factory=dict)
+    """The distinct products each account bought in the period (for whitespace)."""
 
     def revenue_of(self, account_id: str) -> Decimal:
         return self.revenue.get(account_id, _ZERO)
@@ -101,4 +103,6 @@ def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSu
                 else:
                     held.add(product)
     products = {account_id: len(values) for account_id, values in product_sets.items()}
-    return RevenueSummary(period, revenue, margin, products, has_margins, has_products)
+    return RevenueSummary(
+        period, revenue, margin, products, has_margins, has_products, bought=product_sets
+    )

@@ -23,6 +23,7 @@ __all__ = [
     "RatingSettings",
     "SegmentationRule",
     "SegmentationSettings",
+    "WhitespaceSettings",
     "default_thresholds",
 ]
 
@@ -114,8 +115,19 @@ class PlanSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WhitespaceSettings:
+    """Whitespace of METHOD.md section 4: the share of peers that must buy a product, the rows
+    kept per account, and the account attribute that narrows the peers (``None``: all of A)."""
+
+    min_peer_share: Decimal = Decimal("0.30")
+    max_per_account: int = 5
+    peer_attribute: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MethodSettings:
     months: int = 12
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     rating: RatingSettings = field(default_factory=RatingSettings)
     plan: PlanSettings = field(default_factory=PlanSettings)
+    whitespace: WhitespaceSettings = field(default_factory=WhitespaceSettings)

@@ -26,6 +26,7 @@ __all__ = [
     "GAP_COLUMNS",
     "PLAN_COLUMNS",
     "SEGMENT_COLUMNS",
+    "WHITESPACE_COLUMNS",
     "export_tables",
     "gap_rows",
     "make_folder",
@@ -35,6 +36,7 @@ __all__ = [
     "result_document",
     "segment_rows",
     "summary_document",
+    "whitespace_rows",
 ]
 
 SEGMENT_COLUMNS = (
@@ -49,6 +51,7 @@ PLAN_COLUMNS = (
     "account_id", "member_id", "contact_id", "status", "planned_date", "due_date",
     "days_overdue", "reason", "key",
 )  # fmt: skip
+WHITESPACE_COLUMNS = ("account_id", "product", "peers_buying", "peers", "peer_share")
 
 _CSV_SCALE = Decimal("1e-10")
 #: ``member.value`` of the enums in the tables, without the enum property lookup per cell.
@@ -150,6 +153,15 @@ def plan_rows(result: MethodResult) -> Iterator[list[str]]:
         ]  # fmt: skip
 
 
+def whitespace_rows(result: MethodResult) -> Iterator[list[str]]:
+    """Whitespace of the segment-A customers in segmentation order (METHOD.md section 4)."""
+    for row in result.whitespace:
+        yield [
+            row.account_id, row.product, str(row.peers_buying), str(row.peers),
+            _ratio(row.peer_share),
+        ]  # fmt: skip
+
+
 def _json_ratio(value: Decimal | None) -> float | None:
     return None if value is None else float(value.quantize(_JSON_SCALE, ROUND_HALF_EVEN))
 
@@ -199,13 +211,14 @@ def _records(columns: Sequence[str], rows: Iterator[list[str]]) -> list[dict[str
 
 
 def result_document(result: MethodResult) -> dict[str, Any]:
-    """Everything ``--json`` prints: the summary and the four tables as lists of objects."""
+    """Everything ``--json`` prints: the summary and the result tables as lists of objects."""
     return {
         "summary": summary_document(result),
         "segments": _records(SEGMENT_COLUMNS, segment_rows(result)),
         "ratings": _records(rating_columns(result), rating_rows(result)),
         "gaps": _records(GAP_COLUMNS, gap_rows(result)),
         "plan": _records(PLAN_COLUMNS, plan_rows(result)),
+        "whitespace": _records(WHITESPACE_COLUMNS, whitespace_rows(result)),
     }
 
 
@@ -234,7 +247,7 @@ def make_folder(directory: Path, what: str) -> None:
 
 
 def export_tables(result: MethodResult, directory: Path) -> list[Path]:
-    """Write the five result files into ``directory`` (created if needed).
+    """Write the result files into ``directory`` (created if needed).
 
     Each file is replaced atomically. Returns the paths written.
 
@@ -247,6 +260,7 @@ def export_tables(result: MethodResult, directory: Path) -> list[Path]:
         ("ratings.csv", rating_columns(result), rating_rows(result)),
         ("gaps.csv", GAP_COLUMNS, gap_rows(result)),
         ("plan.csv", PLAN_COLUMNS, plan_rows(result)),
+        ("whitespace.csv", WHITESPACE_COLUMNS, whitespace_rows(result)),
     ]
     written = []
     for name, columns, rows in tables:

@@ -592,11 +592,17 @@ CONFIG_ERRORS = [
     pytest.param('[rating]\naccounts = ["a1", "a2", "a1"]\n', "rating.accounts", "a1",
                  id="repeated-rating-accounts"),
     pytest.param('[segments]\nrule = "pareto"\n', "segments.rule", "pareto", id="unknown-rule"),
+    pytest.param("[whitespace]\nmin_peer_share = 1.5\n", "whitespace.min_peer_share", "1.5",
+                 id="peer-share-above-one"),
+    pytest.param("[whitespace]\nmin_peer_share = -0.1\n", "whitespace.min_peer_share", "-0.1",
+                 id="peer-share-below-zero"),
     # checked against the data at run time
     pytest.param('[rating]\naccounts = ["a1", "zz9"]\n', "rating.accounts", "zz9",
                  id="unknown-rating-account"),
     pytest.param('[[rating.criteria]]\nkey = "colour"\nsource = "colour"\n',
                  "rating.criteria[0].source", "colour", id="criterion-source-unknown"),
+    pytest.param('[whitespace]\npeer_attribute = "industry"\n', "whitespace.peer_attribute",
+                 "industry", id="peer-attribute-unknown"),
     # values that pass the field checks but leave the calendar (year 1..9999)
     pytest.param("[plan]\nlookback_days = 1000000000\n", "plan.lookback_days", "1000000000",
                  id="lookback-beyond-the-calendar"),
