@@ -35,11 +35,13 @@ from .domain.settings import (
     PlanRule,
     PlanSettings,
     RatingSettings,
+    RoleSettings,
     SegmentationRule,
     SegmentationSettings,
     WhitespaceSettings,
     default_thresholds,
 )
+from .domain.titles import normalize_title
 from .errors import ConfigError
 from .ports import TargetField
 
@@ -198,6 +200,24 @@ class WhitespaceSection(_Section):
     )
     max_per_account: int = Field(default=5, ge=0, le=10_000, strict=True)
     peer_attribute: Annotated[str | None, BeforeValidator(_empty_is_none)] = None
+
+
+class RolesSection(_Section):
+    """DMU roles suggested from job titles (METHOD.md section 4)."""
+
+    use_suggestions: bool = Field(default=False, strict=True)
+    #: Extra or overriding title words -> DMU roles; an empty list makes the words match nothing.
+    title_words: dict[
+        Annotated[str, Field(min_length=1)], list[Annotated[DmuRole, BeforeValidator(_normalized)]]
+    ] = Field(default_factory=dict)
+
+    @field_validator("title_words")
+    @classmethod
+    def _words_in_each_key(cls, words: dict[str, list[DmuRole]]) -> dict[str, list[DmuRole]]:
+        empty = [key for key in words if not normalize_title(key)]
+        if empty:
+            raise ValueError(f"{empty[0]!r} holds no letters or digits to match in a job title")
+        return words
 
 
 #: Default CRM field (CSV column) per target field; connectors may configure other names.
@@ -551,6 +571,7 @@ class Config(_Section):
     rating: RatingSection = Field(default_factory=RatingSection)
     plan: PlanSection = Field(default_factory=PlanSection)
     whitespace: WhitespaceSection = Field(default_factory=WhitespaceSection)
+    roles: RolesSection = Field(default_factory=RolesSection)
     csv: CsvSection = Field(default_factory=CsvSection)
     salesforce: SalesforceSection = Field(default_factory=SalesforceSection)
     hubspot: HubSpotSection = Field(default_factory=HubSpotSection)
@@ -612,6 +633,10 @@ class Config(_Section):
                 self.whitespace.min_peer_share,
                 self.whitespace.max_per_account,
                 self.whitespace.peer_attribute,
+            ),
+            roles=RoleSettings(
+                self.roles.use_suggestions,
+                tuple((words, tuple(roles)) for words, roles in self.roles.title_words.items()),
             ),
         )
 

@@ -21,6 +21,7 @@ __all__ = [
     "PlanRule",
     "PlanSettings",
     "RatingSettings",
+    "RoleSettings",
     "SegmentationRule",
     "SegmentationSettings",
     "WhitespaceSettings",
@@ -125,9 +126,20 @@ class WhitespaceSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleSettings:
+    """DMU roles suggested from job titles (METHOD.md section 4): ``title_words`` adds to or
+    overrides the shipped vocabulary (no roles: the words match nothing); with
+    ``use_suggestions`` suggested roles count as the contact's roles in the method."""
+
+    use_suggestions: bool = False
+    title_words: tuple[tuple[str, tuple[DmuRole, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class MethodSettings:
     months: int = 12
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     rating: RatingSettings = field(default_factory=RatingSettings)
     plan: PlanSettings = field(default_factory=PlanSettings)
     whitespace: WhitespaceSettings = field(default_factory=WhitespaceSettings)
+    roles: RoleSettings = field(default_factory=RoleSettings)

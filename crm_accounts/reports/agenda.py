@@ -21,6 +21,7 @@ from icalendar import Calendar, Event
 from .. import __version__
 from ..domain.method import MethodResult
 from ..domain.planning import PlannedContact, PlanStatus
+from ..domain.suggestions import role_labels
 
 __all__ = ["UID_DOMAIN", "agenda_calendars", "agenda_file_name", "event_uid", "write_agendas"]
 
@@ -72,7 +73,7 @@ def _event(
         standing += f", rating position {position}"
     lines = [f"Account: {account_name} ({standing})"]
     if contact is not None:
-        roles = ", ".join(sorted(role.value for role in contact.dmu_roles)) or "no DMU role"
+        roles = ", ".join(role_labels(contact, result.suggestions)) or "no DMU role"
         details = [roles] + [v for v in (contact.title, contact.email) if v]
         lines.append(f"Contact: {contact_name} ({'; '.join(details)})")
     else:

@@ -25,6 +25,7 @@ from ..errors import UsageError
 __all__ = [
     "GAP_COLUMNS",
     "PLAN_COLUMNS",
+    "ROLE_SUGGESTION_COLUMNS",
     "SEGMENT_COLUMNS",
     "WHITESPACE_COLUMNS",
     "export_tables",
@@ -34,6 +35,7 @@ __all__ = [
     "rating_columns",
     "rating_rows",
     "result_document",
+    "role_suggestion_rows",
     "segment_rows",
     "summary_document",
     "whitespace_rows",
@@ -52,6 +54,7 @@ PLAN_COLUMNS = (
     "days_overdue", "reason", "key",
 )  # fmt: skip
 WHITESPACE_COLUMNS = ("account_id", "product", "peers_buying", "peers", "peer_share")
+ROLE_SUGGESTION_COLUMNS = ("contact_id", "account_id", "title", "suggested_roles", "matched")
 
 _CSV_SCALE = Decimal("1e-10")
 #: ``member.value`` of the enums in the tables, without the enum property lookup per cell.
@@ -162,6 +165,20 @@ def whitespace_rows(result: MethodResult) -> Iterator[list[str]]:
         ]  # fmt: skip
 
 
+def role_suggestion_rows(result: MethodResult) -> Iterator[list[str]]:
+    """Contacts without a DMU role whose title suggests some, by account id then contact id."""
+    contacts = result.contacts
+    for contact_id in sorted(
+        result.suggestions.by_contact, key=lambda i: (contacts[i].account_id, i)
+    ):
+        contact = contacts[contact_id]
+        suggestion = result.suggestions.by_contact[contact_id]
+        yield [
+            contact_id, contact.account_id, contact.title or "",
+            ";".join(suggestion.role_keys()), ";".join(suggestion.matched),
+        ]  # fmt: skip
+
+
 def _json_ratio(value: Decimal | None) -> float | None:
     return None if value is None else float(value.quantize(_JSON_SCALE, ROUND_HALF_EVEN))
 
@@ -219,6 +236,7 @@ def result_document(result: MethodResult) -> dict[str, Any]:
         "gaps": _records(GAP_COLUMNS, gap_rows(result)),
         "plan": _records(PLAN_COLUMNS, plan_rows(result)),
         "whitespace": _records(WHITESPACE_COLUMNS, whitespace_rows(result)),
+        "role_suggestions": _records(ROLE_SUGGESTION_COLUMNS, role_suggestion_rows(result)),
     }
 
 
@@ -261,6 +279,7 @@ def export_tables(result: MethodResult, directory: Path) -> list[Path]:
         ("gaps.csv", GAP_COLUMNS, gap_rows(result)),
         ("plan.csv", PLAN_COLUMNS, plan_rows(result)),
         ("whitespace.csv", WHITESPACE_COLUMNS, whitespace_rows(result)),
+        ("role_suggestions.csv", ROLE_SUGGESTION_COLUMNS, role_suggestion_rows(result)),
     ]
     written = []
     for name, columns, rows in tables:

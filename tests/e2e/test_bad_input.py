@@ -594,6 +594,10 @@ CONFIG_ERRORS = [
     pytest.param('[segments]\nrule = "pareto"\n', "segments.rule", "pareto", id="unknown-rule"),
     pytest.param("[whitespace]\nmin_peer_share = 1.5\n", "whitespace.min_peer_share", "1.5",
                  id="peer-share-above-one"),
+    pytest.param('[roles.title_words]\n"hoofd inkoop" = ["boss"]\n', "roles.title_words",
+                 "boss", id="title-word-with-unknown-role"),
+    pytest.param('[roles]\nuse_suggestions = "yes"\n', "roles.use_suggestions", "yes",
+                 id="use-suggestions-not-a-boolean"),
     pytest.param("[whitespace]\nmin_peer_share = -0.1\n", "whitespace.min_peer_share", "-0.1",
                  id="peer-share-below-zero"),
     # checked against the data at run time
