@@ -54,6 +54,7 @@ from .cells import (
 from .matrix import AccountMatrix, top_accounts
 from .palette import NOT_PLANNED, SEGMENT_COLOURS, STATUS_COLOURS, STATUS_LABELS
 from .rating_sheet import RATING_SPARE_ROWS, rating_sheet
+from .whitespace import whitespace_sheet
 
 __all__ = ["MATRIX_LIMIT", "RATING_SPARE_ROWS", "write_workbook"]
 
@@ -90,8 +91,8 @@ _FORBIDDEN_IN_TITLE = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 def write_workbook(result: MethodResult, path: Path, *, movements: Sequence[Movement] = ()) -> Path:
     """Write the workbook of ``result`` to ``path`` (replaced if it exists) and return ``path``.
 
-    Sheets: Segments, Groups, Rating (live formulas), Gaps, Plan, Movements, Matrices (an index)
-    and one DMU-PSU matrix sheet per top account, at most :data:`MATRIX_LIMIT`.
+    Sheets: Segments, Groups, Rating (live formulas), Gaps, Plan, Movements, Whitespace, Matrices
+    (an index) and one DMU-PSU matrix sheet per top account, at most :data:`MATRIX_LIMIT`.
 
     Args:
         movements: segment and rating-position changes since the previous sync, as
@@ -105,6 +106,7 @@ def write_workbook(result: MethodResult, path: Path, *, movements: Sequence[Move
     _gaps_sheet(_sheet(book, titles, "Gaps"), result)
     _plan_sheet(_sheet(book, titles, "Plan"), result)
     _movements_sheet(_sheet(book, titles, "Movements"), result, movements)
+    whitespace_sheet(_sheet(book, titles, "Whitespace"), result)
     index = _sheet(book, titles, "Matrices")
     _matrix_sheets(book, index, titles, result)
     book.remove(book.worksheets[0])  # the empty sheet every new Workbook starts with
