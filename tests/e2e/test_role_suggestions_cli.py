@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from .conftest import Cli
+from .conftest import read_csv as read
 
 FIXTURE = Path(__file__).parent / "fixtures" / "small" / "source"
 AS_OF = "2025-11-29"
@@ -29,11 +30,6 @@ def config(tmp_path: Path, folder: Path, use: bool) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-def read(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
 
 
 def test_plan_exports_the_suggestions_and_counts_them_in_the_summary(

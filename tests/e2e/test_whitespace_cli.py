@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from decimal import Decimal
 from pathlib import Path
 
 from .conftest import Cli
+from .conftest import read_csv as read
 
 AS_OF = "2026-11-27"
 ACCOUNTS = "id,name,industry\na,Alfa,metal\nb,Bravo,metal\nc,Charlie,metal\nd,Delta,food\n"
@@ -29,11 +29,6 @@ def folder(tmp_path: Path, revenue: str = REVENUE) -> Path:
     (source / "accounts.csv").write_text(ACCOUNTS, encoding="utf-8")
     (source / "revenue.csv").write_text(revenue, encoding="utf-8")
     return source
-
-
-def read(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
 
 
 def test_the_export_lists_whitespace_per_a_customer_in_segmentation_order(
