@@ -11,7 +11,7 @@ exactly: ``peers_buying >= min_peer_share * peers`` in decimals, never in binary
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 
@@ -31,7 +31,7 @@ __all__ = [
 #: Accounts with fewer peers than this get no rows: one peer's habits are not a pattern.
 MIN_PEERS = 2
 
-_NO_PRODUCTS: Set[str] = frozenset()
+_NO_PRODUCTS: Collection[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ def peer_value(raw: str | None) -> str | None:
 
 def find_whitespace(
     group_a: Sequence[str],
-    bought: Mapping[str, Set[str]],
+    bought: Mapping[str, Collection[str]],
     settings: WhitespaceSettings,
     attribute_of: Callable[[str], str | None] = lambda _: None,
 ) -> tuple[WhitespaceRow, ...]:
@@ -89,7 +89,7 @@ def find_whitespace(
 
 
 def _ranked_products(
-    members: Sequence[str], bought: Mapping[str, Set[str]]
+    members: Sequence[str], bought: Mapping[str, Collection[str]]
 ) -> list[tuple[str, int]]:
     """Products bought by ``members`` with their number of buyers, most bought first, then by
     product in plain string order."""
@@ -103,10 +103,10 @@ def _rows_of(
     account_id: str,
     peers: int,
     ranked: Sequence[tuple[str, int]],
-    bought: Mapping[str, Set[str]],
+    bought: Mapping[str, Collection[str]],
     settings: WhitespaceSettings,
 ) -> list[WhitespaceRow]:
-    own = bought.get(account_id, _NO_PRODUCTS)
+    own = frozenset(bought.get(account_id, _NO_PRODUCTS))
     with localcontext(prec=EXACT):
         needed = settings.min_peer_share * peers
     rows: list[WhitespaceRow] = []
