@@ -36,10 +36,13 @@ from .domain.settings import (
     PlanRule,
     PlanSettings,
     RatingSettings,
+    RoleSettings,
     SegmentationRule,
     SegmentationSettings,
+    WhitespaceSettings,
     default_thresholds,
 )
+from .domain.titles import normalize_title
 from .errors import ConfigError
 from .logs import redact
 from .ports import TargetField
@@ -194,6 +197,34 @@ class PlanSection(_Section):
     #: as closed (CSV: ``Deferred``; Salesforce: the org's first closed Task Status; METHOD.md).
     closed_status: Annotated[str | None, BeforeValidator(_trimmed_status)] = None
     rules: list[RuleSection] | None = None
+
+
+class WhitespaceSection(_Section):
+    """Whitespace per segment-A customer (METHOD.md section 4)."""
+
+    min_peer_share: Annotated[Decimal, BeforeValidator(_no_bool)] = Field(
+        default=Decimal("0.30"), ge=0, le=1
+    )
+    max_per_account: int = Field(default=5, ge=0, le=10_000, strict=True)
+    peer_attribute: Annotated[str | None, BeforeValidator(_empty_is_none)] = None
+
+
+class RolesSection(_Section):
+    """DMU roles suggested from job titles (METHOD.md section 4)."""
+
+    use_suggestions: bool = Field(default=False, strict=True)
+    #: Extra or overriding title words -> DMU roles; an empty list makes the words match nothing.
+    title_words: dict[
+        Annotated[str, Field(min_length=1)], list[Annotated[DmuRole, BeforeValidator(_normalized)]]
+    ] = Field(default_factory=dict)
+
+    @field_validator("title_words")
+    @classmethod
+    def _words_in_each_key(cls, words: dict[str, list[DmuRole]]) -> dict[str, list[DmuRole]]:
+        empty = [key for key in words if not normalize_title(key)]
+        if empty:
+            raise ValueError(f"{empty[0]!r} holds no letters or digits to match in a job title")
+        return words
 
 
 #: Default CRM field (CSV column) per target field; connectors may configure other names.
@@ -560,6 +591,8 @@ class Config(_Section):
     segments: SegmentsSection = Field(default_factory=SegmentsSection)
     rating: RatingSection = Field(default_factory=RatingSection)
     plan: PlanSection = Field(default_factory=PlanSection)
+    whitespace: WhitespaceSection = Field(default_factory=WhitespaceSection)
+    roles: RolesSection = Field(default_factory=RolesSection)
     csv: CsvSection = Field(default_factory=CsvSection)
     salesforce: SalesforceSection = Field(default_factory=SalesforceSection)
     hubspot: HubSpotSection = Field(default_factory=HubSpotSection)
@@ -641,6 +674,15 @@ class Config(_Section):
                 capacity_per_week=plan.capacity_per_week,
                 closed_status=plan.closed_status or "Deferred",
                 rules=rules,
+            ),
+            whitespace=WhitespaceSettings(
+                self.whitespace.min_peer_share,
+                self.whitespace.max_per_account,
+                self.whitespace.peer_attribute,
+            ),
+            roles=RoleSettings(
+                self.roles.use_suggestions,
+                tuple((words, tuple(roles)) for words, roles in self.roles.title_words.items()),
             ),
         )
 

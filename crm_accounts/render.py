@@ -146,5 +146,12 @@ def render_summary(console: Console, result: MethodResult) -> None:
     _groups(console, result)
     _rating(console, result)
     _intensify(console, result)
+    suggestions = result.suggestions
+    if result.contacts or suggestions.without_role:
+        console.print(
+            f"{suggestions.without_role} contacts without a role, "
+            f"{len(suggestions.by_contact)} with a suggestion"
+            + (" (used as their roles)." if suggestions.used else " (role_suggestions.csv).")
+        )
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow", markup=False)

@@ -29,6 +29,8 @@ from .segmentation import (
     segment_accounts,
 )
 from .settings import METRICS, MethodSettings
+from .suggestions import Suggestions, suggest_roles
+from .whitespace import WhitespaceRow, check_peer_attribute, find_whitespace
 
 __all__ = ["MethodInput", "MethodResult", "run_method"]
 
@@ -74,6 +76,10 @@ class MethodResult:
     members: Mapping[str, Member] = field(default_factory=dict)
     team: Mapping[str, Sequence[TeamMember]] = field(default_factory=dict)
     """Each account's team (member, PSU roles, pioneer), by account id; for the matrix views."""
+    whitespace: tuple[WhitespaceRow, ...] = ()
+    """Products segment-A peers buy and the account does not (METHOD.md section 4)."""
+    suggestions: Suggestions = field(default_factory=Suggestions)
+    """DMU roles suggested from job titles; ``contacts`` hold them when they are used."""
 
     def open_gaps(self) -> dict[str, int]:
         """Number of gaps per account id (accounts without gaps are absent)."""
@@ -141,6 +147,13 @@ def _run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Met
                 f"(attributes: {', '.join(sorted(data.attribute_names)) or 'none'})"
             )
     group_a = [c.account_id for c in segmentation.customers if c.segment is Segment.A]
+    peer_attribute = settings.whitespace.peer_attribute
+    if peer_attribute is not None:
+        check_peer_attribute(peer_attribute, data.attribute_names, accounts.values())
+    whitespace = find_whitespace(
+        group_a, summary.bought, settings.whitespace,
+        lambda account_id: accounts[account_id].attributes.get(peer_attribute or ""),
+    )  # fmt: skip
     rated_ids = select_rated(rating_settings, group_a)
 
     rating = rate_accounts(
@@ -152,8 +165,9 @@ def _run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Met
     )
 
     coverage: dict[str, Decimal] | None = None
-    contacts_by_account = _group_by_account(data.contacts or ())
-    if data.contacts is not None:
+    suggestions, contacts = suggest_roles(data.contacts, settings.roles)
+    contacts_by_account = _group_by_account(contacts or ())
+    if contacts is not None:
         by_count: dict[int, Decimal] = {}
         coverage = {
             account_id: _coverage(contacts_by_account.get(account_id), by_count)
@@ -162,7 +176,7 @@ def _run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Met
     matrix = ContactMatrix((), ())
     plan: tuple[PlannedContact, ...] = ()
     team_by_account = _group_by_account(data.team or ())
-    if data.contacts is not None and data.team is not None:
+    if contacts is not None and data.team is not None:
         order = [(c.account_id, c.segment) for c in segmentation.customers]
         matrix = build_contact_matrix(
             order, contacts_by_account, team_by_account, data.history, as_of,
@@ -196,7 +210,9 @@ def _run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Met
         revenue=summary,
         warnings=rating.warnings,
         has_contact_plan=data.contacts is not None and data.team is not None,
-        contacts=_by_id(data.contacts or ()),
+        contacts=_by_id(contacts or ()),
         members=data.members,
         team=team_by_account,
+        whitespace=whitespace,
+        suggestions=suggestions,
     )

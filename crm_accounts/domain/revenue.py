@@ -6,8 +6,9 @@ with the number of accounts, not with the number of lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import sys
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 
@@ -49,6 +50,9 @@ class RevenueSummary:
     products: dict[str, int]
     has_margins: bool
     has_products: bool
+    bought: Mapping[str, Collection[str]] = field(default_factory=dict)
+    """The distinct products each account bought in the period (for whitespace): tuples of
+    interned strings, a fraction of the memory of a set per account."""
 
     def revenue_of(self, account_id: str) -> Decimal:
         return self.revenue.get(account_id, _ZERO)
@@ -101,4 +105,8 @@ def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSu
                 else:
                     held.add(product)
     products = {account_id: len(values) for account_id, values in product_sets.items()}
-    return RevenueSummary(period, revenue, margin, products, has_margins, has_products)
+    intern = sys.intern
+    bought = {account_id: tuple(map(intern, values)) for account_id, values in product_sets.items()}
+    return RevenueSummary(
+        period, revenue, margin, products, has_margins, has_products, bought=bought
+    )

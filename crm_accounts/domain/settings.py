@@ -21,8 +21,10 @@ __all__ = [
     "PlanRule",
     "PlanSettings",
     "RatingSettings",
+    "RoleSettings",
     "SegmentationRule",
     "SegmentationSettings",
+    "WhitespaceSettings",
     "default_thresholds",
 ]
 
@@ -114,8 +116,30 @@ class PlanSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WhitespaceSettings:
+    """Whitespace of METHOD.md section 4: the share of peers that must buy a product, the rows
+    kept per account, and the account attribute that narrows the peers (``None``: all of A)."""
+
+    min_peer_share: Decimal = Decimal("0.30")
+    max_per_account: int = 5
+    peer_attribute: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSettings:
+    """DMU roles suggested from job titles (METHOD.md section 4): ``title_words`` adds to or
+    overrides the shipped vocabulary (no roles: the words match nothing); with
+    ``use_suggestions`` suggested roles count as the contact's roles in the method."""
+
+    use_suggestions: bool = False
+    title_words: tuple[tuple[str, tuple[DmuRole, ...]], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class MethodSettings:
     months: int = 12
     segmentation: SegmentationSettings = field(default_factory=SegmentationSettings)
     rating: RatingSettings = field(default_factory=RatingSettings)
     plan: PlanSettings = field(default_factory=PlanSettings)
+    whitespace: WhitespaceSettings = field(default_factory=WhitespaceSettings)
+    roles: RoleSettings = field(default_factory=RoleSettings)

@@ -20,6 +20,7 @@ from icalendar import Calendar, Event
 from .. import __version__
 from ..domain.method import MethodResult
 from ..domain.planning import PlannedContact, PlanStatus
+from ..domain.suggestions import role_labels
 from ..safefile import write_bytes_atomically
 
 __all__ = [
@@ -81,7 +82,7 @@ def _event(
         standing += f", rating position {position}"
     lines = [f"Account: {account_name} ({standing})"]
     if contact is not None:
-        roles = ", ".join(sorted(role.value for role in contact.dmu_roles)) or "no DMU role"
+        roles = ", ".join(role_labels(contact, result.suggestions)) or "no DMU role"
         details = [roles] + [v for v in (contact.title, contact.email) if v]
         lines.append(f"Contact: {contact_name} ({'; '.join(details)})")
     else:

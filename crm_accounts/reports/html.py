@@ -24,6 +24,9 @@ from ..sync.report import Movement
 from .charts import pareto_svg, weekly_load_svg
 from .matrix import AccountMatrix, top_accounts
 from .palette import NOT_PLANNED, SEGMENT_COLOURS, STATUS_COLOURS, STATUS_LABELS
+from .whitespace import SECTION_ID as WHITESPACE_ID
+from .whitespace import SECTION_TITLE as WHITESPACE_TITLE
+from .whitespace import whitespace_section
 
 __all__ = ["MAX_ROWS", "render_html"]
 
@@ -142,6 +145,7 @@ def _header(result: MethodResult, generated_at: datetime | None) -> str:
         ("matrices", "DMU-PSU matrices"),
         ("gaps", "Gaps by account"),
         ("plan", "Planned contacts per member and week"),
+        (WHITESPACE_ID, WHITESPACE_TITLE),
         ("movements", "Movements since the previous run"),
     ]
     if result.warnings:
@@ -491,6 +495,7 @@ def render_html(
         _matrices(result, top, left_out, link),
         _gaps(result, link),
         _plan(result, capacity_of, link),
+        whitespace_section(result, lambda account_id: _account(result, account_id, link), _table),
         _movements(result, movements, link),
         _warnings(result),
         "</main></body></html>",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..domain.contact_plan import Pair
 from ..domain.method import MethodResult
 from ..domain.model import Contact, Segment
+from ..domain.suggestions import role_labels
 from .palette import NOT_PLANNED
 
 __all__ = ["AccountMatrix", "Cell", "ContactRow", "MemberColumn", "account_matrix", "top_accounts"]
@@ -66,8 +67,7 @@ def account_matrix(
     """The matrix of one account from its contacts and its pairs by (member id, contact id)."""
     contacts = sorted(contacts, key=lambda c: (c.name, c.id))
     rows = tuple(
-        ContactRow(c.id, c.name, tuple(sorted(r.value for r in c.dmu_roles)), c.gatekeeper)
-        for c in contacts
+        ContactRow(c.id, c.name, role_labels(c, result.suggestions), c.gatekeeper) for c in contacts
     )
     columns = []
     for team_member in sorted(result.team.get(account_id, ()), key=lambda t: t.member_id):

@@ -57,6 +57,7 @@ from .cells import (
 from .matrix import AccountMatrix, top_accounts
 from .palette import NOT_PLANNED, SEGMENT_COLOURS, STATUS_COLOURS, STATUS_LABELS
 from .rating_sheet import RATING_SPARE_ROWS, rating_sheet
+from .whitespace import whitespace_sheet
 
 __all__ = ["MATRIX_LIMIT", "RATING_SPARE_ROWS", "write_workbook"]
 
@@ -96,8 +97,8 @@ def write_workbook(result: MethodResult, path: Path, *, movements: Sequence[Move
     The Rating sheet's formulas carry the values the product computed as their stored results
     (:mod:`.cached`), so a reader that does not calculate shows positions and points.
 
-    Sheets: Segments, Groups, Rating (live formulas), Gaps, Plan, Movements, Matrices (an index)
-    and one DMU-PSU matrix sheet per top account, at most :data:`MATRIX_LIMIT`.
+    Sheets: Segments, Groups, Rating (live formulas), Gaps, Plan, Movements, Whitespace, Matrices
+    (an index) and one DMU-PSU matrix sheet per top account, at most :data:`MATRIX_LIMIT`.
 
     Args:
         movements: segment and rating-position changes since the previous sync, as
@@ -112,6 +113,7 @@ def write_workbook(result: MethodResult, path: Path, *, movements: Sequence[Move
     _gaps_sheet(_sheet(book, titles, "Gaps"), result)
     _plan_sheet(_sheet(book, titles, "Plan"), result)
     _movements_sheet(_sheet(book, titles, "Movements"), result, movements)
+    whitespace_sheet(_sheet(book, titles, "Whitespace"), result)
     index = _sheet(book, titles, "Matrices")
     _matrix_sheets(book, index, titles, result)
     book.remove(book.worksheets[0])  # the empty sheet every new Workbook starts with

@@ -28,7 +28,9 @@ from ..safefile import temp_name, write_atomically, write_bytes_atomically
 __all__ = [
     "GAP_COLUMNS",
     "PLAN_COLUMNS",
+    "ROLE_SUGGESTION_COLUMNS",
     "SEGMENT_COLUMNS",
+    "WHITESPACE_COLUMNS",
     "check_output_folder",
     "export_tables",
     "gap_rows",
@@ -37,8 +39,10 @@ __all__ = [
     "rating_columns",
     "rating_rows",
     "result_document",
+    "role_suggestion_rows",
     "segment_rows",
     "summary_document",
+    "whitespace_rows",
 ]
 
 SEGMENT_COLUMNS = (
@@ -47,12 +51,14 @@ SEGMENT_COLUMNS = (
 )  # fmt: skip
 GAP_COLUMNS = (
     "account_id", "code", "dmu_role", "psu_role", "member_id", "contact_id", "last_contact",
-    "due_date", "days_overdue",
+    "due_date", "days_overdue", "suggested_roles",
 )  # fmt: skip
 PLAN_COLUMNS = (
     "account_id", "member_id", "contact_id", "status", "planned_date", "due_date",
     "days_overdue", "reason", "key",
 )  # fmt: skip
+WHITESPACE_COLUMNS = ("account_id", "product", "peers_buying", "peers", "peer_share")
+ROLE_SUGGESTION_COLUMNS = ("contact_id", "account_id", "title", "suggested_roles", "matched")
 
 _CSV_SCALE = Decimal("1e-10")
 #: ``member.value`` of the enums in the tables, without the enum property lookup per cell.
@@ -129,13 +135,18 @@ def rating_rows(result: MethodResult) -> Iterator[list[str]]:
 
 
 def gap_rows(result: MethodResult) -> Iterator[list[str]]:
+    """Gaps; ``suggested_roles`` names the contact's roles when they are suggested from its
+    job title (``roles.use_suggestions``), so a gap built on a suggestion is marked."""
+    suggestions = result.suggestions
     for gap in result.matrix.gaps:
+        suggested = suggestions.in_use(gap.contact_id) if gap.contact_id else None
         yield [
             _text(value)
             for value in (
                 gap.account_id, _VALUES[gap.code], gap.dmu_role and _VALUES[gap.dmu_role],
                 gap.psu_role and _VALUES[gap.psu_role], gap.member_id, gap.contact_id,
                 gap.last_contact, gap.due_date, gap.days_overdue,
+                suggested and ";".join(suggested.role_keys()),
             )
         ]  # fmt: skip
 
@@ -151,6 +162,29 @@ def plan_rows(result: MethodResult) -> Iterator[list[str]]:
                 planned.planned_date, pair.due_date, pair.days_overdue, planned.reason,
                 planned.key,
             )
+        ]  # fmt: skip
+
+
+def whitespace_rows(result: MethodResult) -> Iterator[list[str]]:
+    """Whitespace of the segment-A customers in segmentation order (METHOD.md section 4)."""
+    for row in result.whitespace:
+        yield [
+            row.account_id, row.product, str(row.peers_buying), str(row.peers),
+            _ratio(row.peer_share),
+        ]  # fmt: skip
+
+
+def role_suggestion_rows(result: MethodResult) -> Iterator[list[str]]:
+    """Contacts without a DMU role whose title suggests some, by account id then contact id."""
+    contacts = result.contacts
+    for contact_id in sorted(
+        result.suggestions.by_contact, key=lambda i: (contacts[i].account_id, i)
+    ):
+        contact = contacts[contact_id]
+        suggestion = result.suggestions.by_contact[contact_id]
+        yield [
+            contact_id, contact.account_id, contact.title or "",
+            ";".join(suggestion.role_keys()), ";".join(suggestion.matched),
         ]  # fmt: skip
 
 
@@ -203,13 +237,15 @@ def _records(columns: Sequence[str], rows: Iterator[list[str]]) -> list[dict[str
 
 
 def result_document(result: MethodResult) -> dict[str, Any]:
-    """Everything ``--json`` prints: the summary and the four tables as lists of objects."""
+    """Everything ``--json`` prints: the summary and the result tables as lists of objects."""
     return {
         "summary": summary_document(result),
         "segments": _records(SEGMENT_COLUMNS, segment_rows(result)),
         "ratings": _records(rating_columns(result), rating_rows(result)),
         "gaps": _records(GAP_COLUMNS, gap_rows(result)),
         "plan": _records(PLAN_COLUMNS, plan_rows(result)),
+        "whitespace": _records(WHITESPACE_COLUMNS, whitespace_rows(result)),
+        "role_suggestions": _records(ROLE_SUGGESTION_COLUMNS, role_suggestion_rows(result)),
     }
 
 
@@ -282,7 +318,7 @@ def _probe(directory: Path, option: str) -> None:
 
 
 def export_tables(result: MethodResult, directory: Path) -> list[Path]:
-    """Write the five result files into ``directory`` (created if needed).
+    """Write the result files into ``directory`` (created if needed).
 
     Each file is replaced safely (:mod:`crm_accounts.safefile`). Returns the paths written.
 
@@ -310,6 +346,8 @@ def _export(result: MethodResult, directory: Path) -> list[Path]:
         ("ratings.csv", rating_columns(result), rating_rows(result)),
         ("gaps.csv", GAP_COLUMNS, gap_rows(result)),
         ("plan.csv", PLAN_COLUMNS, plan_rows(result)),
+        ("whitespace.csv", WHITESPACE_COLUMNS, whitespace_rows(result)),
+        ("role_suggestions.csv", ROLE_SUGGESTION_COLUMNS, role_suggestion_rows(result)),
     ]
     written = []
     for name, columns, rows in tables:

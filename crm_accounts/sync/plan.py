@@ -16,6 +16,7 @@ from ..domain.contact_plan import PairStatus
 from ..domain.method import MethodResult
 from ..domain.numbers import parse_plain_decimal
 from ..domain.planning import PlannedContact, PlanStatus
+from ..domain.suggestions import suggestion_note
 from ..ports import (
     FieldUpdate,
     TargetField,
@@ -218,14 +219,16 @@ def task_text(planned: PlannedContact, result: MethodResult) -> tuple[str, str]:
         why = f"contact due on {pair.due_date}"
         last = str(pair.last_contact)
     segment = result.segments.get(pair.account_id)
-    description = "\n".join(
-        (
-            f"Why: {why}.",
-            f"Cadence: {_rule_text(planned)} (segment {segment.value if segment else '?'}).",
-            f"Last contact: {last}. Due: {pair.due_date}.",
-            f"Planned by crm-accounts; task key {planned.key}.",
-        )
-    )
+    lines = [
+        f"Why: {why}.",
+        f"Cadence: {_rule_text(planned)} (segment {segment.value if segment else '?'}).",
+        f"Last contact: {last}. Due: {pair.due_date}.",
+        f"Planned by crm-accounts; task key {planned.key}.",
+    ]
+    suggested = suggestion_note(result.suggestions, contact)
+    if suggested:
+        lines.insert(2, suggested)
+    description = "\n".join(lines)
     return subject, description
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 import sys
 from collections.abc import Callable
@@ -27,3 +28,9 @@ def cli() -> Cli:
         )
 
     return run
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    """Every row of a CSV file the command wrote, header first."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))

@@ -12,6 +12,12 @@ AS_OF = "2026-11-27"
 SMALL = Path(__file__).parent / "fixtures" / "small"
 
 
+RESULT_FILES = (
+    "segments.csv", "ratings.csv", "gaps.csv", "plan.csv", "whitespace.csv",
+    "role_suggestions.csv", "summary.json",
+)  # fmt: skip
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -23,7 +29,7 @@ def test_demo_writes_data_config_and_results_and_says_where(cli: Cli, tmp_path: 
     run = cli("demo", "--out", out, "--as-of", AS_OF)
 
     assert run.returncode == 0, run.stderr
-    for name in ("segments.csv", "ratings.csv", "gaps.csv", "plan.csv", "summary.json"):
+    for name in RESULT_FILES:
         assert (out / "results" / name).is_file()
         assert str(out / "results" / name) in run.stdout.replace("\n", "")
     assert str(out / "config.toml") in run.stdout
@@ -53,7 +59,7 @@ def test_plan_on_the_demo_config_reproduces_the_demo_results(cli: Cli, tmp_path:
     run = cli("plan", "--config", out / "config.toml", "--as-of", AS_OF, "--export", again)
 
     assert run.returncode == 0, run.stderr
-    for name in ("segments.csv", "ratings.csv", "gaps.csv", "plan.csv", "summary.json"):
+    for name in RESULT_FILES:
         assert (again / name).read_bytes() == (out / "results" / name).read_bytes(), name
 
 
@@ -67,7 +73,7 @@ def test_plan_json_holds_the_same_values_as_the_exported_files(cli: Cli, tmp_pat
     assert exported.returncode == printed.returncode == 0
     document = json.loads(printed.stdout)
     assert document["summary"] == json.loads((out / "summary.json").read_text())
-    for table in ("segments", "ratings", "gaps", "plan"):
+    for table in ("segments", "ratings", "gaps", "plan", "whitespace", "role_suggestions"):
         assert document[table] == _rows(out / f"{table}.csv"), table
 
 

@@ -46,7 +46,9 @@ from crm_accounts.sync.report import Movement
 from tests.reports.xlsx_formulas import SheetEvaluator
 
 AS_OF = date(2026, 11, 27)
-TABLE_SHEETS = ["Segments", "Groups", "Rating", "Gaps", "Plan", "Movements", "Matrices"]
+TABLE_SHEETS = [
+    "Segments", "Groups", "Rating", "Gaps", "Plan", "Movements", "Whitespace", "Matrices",
+]  # fmt: skip
 EXACT = 1e-9
 
 

@@ -1,0 +1,89 @@
+"""Role suggestions applied to a run's contacts (METHOD.md section 4). Pure; no I/O.
+
+Contacts without a DMU role and with a job title get the roles their title suggests. By default
+the suggestions are only reported; with ``roles.use_suggestions`` the contacts enter the method
+with the suggested roles, and every view marks those roles as suggested. Nothing here ever goes
+to the CRM's role fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from .model import Contact
+from .settings import RoleSettings
+from .titles import RoleSuggestion, TitleMatcher
+
+__all__ = [
+    "SUGGESTED_MARK",
+    "Suggestions",
+    "role_labels",
+    "suggest_roles",
+    "suggestion_note",
+]
+
+#: How a suggested role is marked wherever it is shown.
+SUGGESTED_MARK = "(suggested)"
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    """The suggestions of one run, by contact id, and whether the method used them."""
+
+    by_contact: Mapping[str, RoleSuggestion] = field(default_factory=dict)
+    used: bool = False
+    without_role: int = 0
+    """Contacts without a DMU role from the CRM (with or without a suggestion)."""
+
+    def in_use(self, contact_id: str) -> RoleSuggestion | None:
+        """The suggestion behind ``contact_id``'s roles in this run's method, if any."""
+        return self.by_contact.get(contact_id) if self.used else None
+
+
+def suggest_roles(
+    contacts: Sequence[Contact] | None, settings: RoleSettings
+) -> tuple[Suggestions, Sequence[Contact] | None]:
+    """Suggestions for ``contacts``, and the contacts the method should use."""
+    if not contacts:
+        return Suggestions(used=settings.use_suggestions), contacts
+    matcher = TitleMatcher(dict(settings.title_words))
+    found: dict[str, RoleSuggestion] = {}
+    without_role = 0
+    for contact in contacts:
+        if contact.dmu_roles:
+            continue
+        without_role += 1
+        if contact.title and contact.title.strip():
+            suggestion = matcher.suggest(contact.title)
+            if suggestion is not None:
+                found[contact.id] = suggestion
+    result = Suggestions(found, settings.use_suggestions, without_role)
+    if not settings.use_suggestions or not found:
+        return result, contacts
+    used = [
+        replace(contact, dmu_roles=found[contact.id].roles) if contact.id in found else contact
+        for contact in contacts
+    ]
+    return result, used
+
+
+def role_labels(contact: Contact, suggestions: Suggestions) -> tuple[str, ...]:
+    """``contact``'s DMU role keys for display, each marked when it is a suggestion."""
+    keys = tuple(sorted(role.value for role in contact.dmu_roles))
+    if suggestions.in_use(contact.id) is None:
+        return keys
+    return tuple(f"{key} {SUGGESTED_MARK}" for key in keys)
+
+
+def suggestion_note(suggestions: Suggestions, contact: Contact | None) -> str | None:
+    """A sentence saying ``contact``'s roles in this run are suggested, or ``None``."""
+    if contact is None:
+        return None
+    suggestion = suggestions.in_use(contact.id)
+    if suggestion is None:
+        return None
+    return (
+        f"Roles {', '.join(suggestion.role_keys())} {SUGGESTED_MARK}: from the job title "
+        f"{contact.title!r} (matched {', '.join(suggestion.matched)}), not recorded in the CRM."
+    )
