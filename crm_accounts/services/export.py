@@ -51,7 +51,7 @@ SEGMENT_COLUMNS = (
 )  # fmt: skip
 GAP_COLUMNS = (
     "account_id", "code", "dmu_role", "psu_role", "member_id", "contact_id", "last_contact",
-    "due_date", "days_overdue", "suggested_roles",
+    "due_date", "days_overdue",
 )  # fmt: skip
 PLAN_COLUMNS = (
     "account_id", "member_id", "contact_id", "status", "planned_date", "due_date",
@@ -135,18 +135,13 @@ def rating_rows(result: MethodResult) -> Iterator[list[str]]:
 
 
 def gap_rows(result: MethodResult) -> Iterator[list[str]]:
-    """Gaps; ``suggested_roles`` names the contact's roles when they are suggested from its
-    job title (``roles.use_suggestions``), so a gap built on a suggestion is marked."""
-    suggestions = result.suggestions
     for gap in result.matrix.gaps:
-        suggested = suggestions.in_use(gap.contact_id) if gap.contact_id else None
         yield [
             _text(value)
             for value in (
                 gap.account_id, _VALUES[gap.code], gap.dmu_role and _VALUES[gap.dmu_role],
                 gap.psu_role and _VALUES[gap.psu_role], gap.member_id, gap.contact_id,
                 gap.last_contact, gap.due_date, gap.days_overdue,
-                suggested and ";".join(suggested.role_keys()),
             )
         ]  # fmt: skip
 

@@ -23,7 +23,7 @@ from crm_accounts.domain.contact_plan import ContactHistory
 from crm_accounts.domain.method import MethodResult, run_method
 from crm_accounts.domain.settings import MethodSettings, RoleSettings
 from crm_accounts.reports.matrix import top_accounts
-from crm_accounts.services.export import gap_rows, role_suggestion_rows
+from crm_accounts.services.export import role_suggestion_rows
 from crm_accounts.sync.plan import task_text
 
 AS_OF = date(2026, 11, 27)
@@ -121,11 +121,3 @@ def test_without_use_suggestions_nothing_is_marked() -> None:
     rows = {row.contact_id: row.roles for m in matrices for row in m.contacts}
 
     assert rows["c1"] == ()
-
-
-def test_a_gap_on_a_contact_with_suggested_roles_names_them_in_the_export() -> None:
-    def marks(result: MethodResult) -> dict[str, str]:
-        return {row[5]: row[-1] for row in gap_rows(result) if row[5]}
-
-    assert marks(run(use=True)) == {"c1": "buyer", "c2": ""}
-    assert set(marks(run(use=False)).values()) == {""}
