@@ -296,6 +296,7 @@ class RunLog:
             raise sqlite_problem(path, exc) from None
         try:
             _prepare(db, path)
+            _verify(db, path)
         except BaseException:
             db.close()
             raise
@@ -714,6 +715,20 @@ def _prepare(db: sqlite3.Connection, path: Path) -> None:
         db.execute("PRAGMA journal_size_limit = 67108864")
     except sqlite3.Error as exc:  # locked, read-only, disk full, not a database, ...
         raise sqlite_problem(path, exc) from None
+
+
+def _verify(db: sqlite3.Connection, path: Path) -> None:
+    """Refuse a damaged run log when it is opened for writing, before a sync writes anything:
+    damage found only later (while outcomes are recorded) would stop a run that has already
+    written to the CRM. ``quick_check`` walks every page once ("PRAGMA quick_check",
+    https://www.sqlite.org/pragma.html#pragma_quick_check)."""
+    try:
+        rows = db.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.Error as exc:
+        raise sqlite_problem(path, exc) from None
+    if [tuple(row) for row in rows] != [("ok",)]:
+        problem = "; ".join(str(row[0]) for row in rows[:3])
+        raise sqlite_problem(path, sqlite3.DatabaseError(f"integrity check failed: {problem}"))
 
 
 def _summary(row: Sequence[Any]) -> RunSummary:
