@@ -240,26 +240,16 @@ class HubSpotHttp:
             OutcomeUnknownError: a create may or may not have been applied.
             RetriableError: the retry bounds were reached.
         """
-        return self.policy.run(
-            kind, lambda: self._attempt(kind, method, path, query, body, group, idempotent)
-        )
+
+        def attempt() -> Response:
+            with self._in_flight:  # at most max_workers requests in flight
+                return self._call(kind, method, path, query, body, group, idempotent)
+
+        return self.policy.run(kind, attempt)
 
     def json(self, kind: str, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """The parsed body of :meth:`send`."""
         return self.send(kind, method, path, **kwargs).body
-
-    def _attempt(
-        self,
-        kind: str,
-        method: str,
-        path: str,
-        query: Sequence[tuple[str, str]] | None,
-        body: Any,
-        group: str,
-        idempotent: bool,
-    ) -> Response:
-        with self._in_flight:
-            return self._call(kind, method, path, query, body, group, idempotent)
 
     def _call(
         self,

@@ -385,6 +385,8 @@ class SalesforceSource:
                 continue
             if activity.contact_id.startswith(_CONTACT_PREFIX):
                 yield activity
+            if not shared:  # Shared Activities off: no further contacts to look up
+                continue
             for contact in sorted(shared.get(str(row.get("Id")), ())):
                 if contact != activity.contact_id:
                     yield activity._replace(contact_id=contact)
