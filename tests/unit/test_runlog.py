@@ -27,6 +27,7 @@ from crm_accounts.runlog import (
     RunLock,
     RunLog,
 )
+from tests.readonly import read_only_folder
 
 AS_OF = date(2026, 11, 27)
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
@@ -497,16 +498,11 @@ def test_huge_numbers_for_runs_and_run_ids_are_usage_errors(log: RunLog) -> None
 def test_a_run_log_on_read_only_storage_is_read_without_writing(path: Path) -> None:
     with RunLog.open(path) as log:
         start(log)
-    os.chmod(path.parent, 0o555)
-    try:
-        if os.access(path.parent, os.W_OK):
-            pytest.skip("running as a user who writes anywhere (root)")
+    with read_only_folder(path.parent):
         readonly = RunLog.open_readonly(path)
         assert readonly is not None
         with readonly:
             assert [run.id for run in readonly.runs()] == [1]
-    finally:
-        os.chmod(path.parent, 0o755)
 
 
 def test_read_only_access_changes_nothing_and_finds_no_run_log_where_there_is_none(
