@@ -1,7 +1,7 @@
 """The DMU-PSU contact matrix: ideal pairs from the template, their status, and the gaps. Pure.
 
-Activities are streamed through :func:`summarize_activities` once; only the last contact date per
-(member, contact) is kept.
+Activities are aggregated as a frame by :func:`summarize_activities`; only the last contact date
+per (member, contact) is kept.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from .frames import activity_frame, last_contacts
 from .model import Activity, Contact, DmuRole, PsuRole, Segment, TeamMember
-from .records import fast_init
 from .settings import PlanRule, PlanSettings
 
 __all__ = [
@@ -22,7 +22,6 @@ __all__ = [
     "ContactMatrix",
     "Gap",
     "GapCode",
-    "HistoryBuilder",
     "Pair",
     "PairStatus",
     "build_contact_matrix",
@@ -63,52 +62,13 @@ class ContactHistory:
     contacted: frozenset[str]
 
 
-class HistoryBuilder:
-    """The contact history built one activity at a time; see :func:`summarize_activities`.
-
-    For a source that reads rows itself (the CSV source hands :meth:`add` every valid
-    activity of a file instead of yielding a record per row).
-    """
-
-    __slots__ = ("_as_of", "_first_excluded", "_last")
-
-    def __init__(self, as_of: date, lookback_days: int) -> None:
-        self._as_of = as_of
-        self._first_excluded = as_of - timedelta(days=lookback_days)
-        self._last: dict[tuple[str, str], date] = {}
-
-    def add(
-        self,
-        member_id: str,
-        contact_id: str,
-        day: date,
-        completed: bool = True,
-        account_id: str | None = None,
-    ) -> None:
-        """Count one activity (the fields of :class:`~.model.Activity`, in order)."""
-        if not completed or not self._first_excluded < day <= self._as_of:
-            return
-        key = (member_id, contact_id)
-        last = self._last
-        known = last.get(key)
-        if known is None or day > known:
-            last[key] = day
-
-    def history(self) -> ContactHistory:
-        """The history of the activities added so far."""
-        last = self._last
-        return ContactHistory(last, frozenset(contact_id for _, contact_id in last))
-
-
 def summarize_activities(
     activities: Iterable[Activity], as_of: date, lookback_days: int
 ) -> ContactHistory:
-    """Keep completed activities with ``as_of - lookback_days < date <= as_of``."""
-    builder = HistoryBuilder(as_of, lookback_days)
-    add = builder.add
-    for activity in activities:
-        add(*activity)
-    return builder.history()
+    """Keep completed activities with ``as_of - lookback_days < date <= as_of``: the last
+    date per (member, contact). ``activities`` may be an :class:`~.frames.ActivityFrame`."""
+    last = last_contacts(activity_frame(activities), as_of, lookback_days)
+    return ContactHistory(last, frozenset(contact_id for _, contact_id in last))
 
 
 def dmu_coverage(contacts: Sequence[Contact]) -> Decimal:
@@ -119,7 +79,6 @@ def dmu_coverage(contacts: Sequence[Contact]) -> Decimal:
     return Decimal(len(roles)) / DMU_ROLE_COUNT
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Pair:
     """A (member, contact) pair the template asks for, with its cadence and status."""
@@ -135,7 +94,6 @@ class Pair:
     days_overdue: int
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Gap:
     account_id: str

@@ -14,7 +14,6 @@ from operator import attrgetter
 from typing import TypeVar
 
 from ..errors import ConfigError
-from .collector import collector_paused
 from .contact_plan import ContactHistory, ContactMatrix, build_contact_matrix, dmu_coverage
 from .model import Account, Contact, Member, Segment, TeamMember
 from .planning import PlannedContact, plan_contacts
@@ -122,11 +121,6 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
         ConfigError: the rating names an account the data lacks, or a criterion source that is
             neither a metric nor an account attribute.
     """
-    with collector_paused():
-        return _run_method(data, settings, as_of)
-
-
-def _run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> MethodResult:
     accounts = _by_id(data.accounts)
     summary = data.revenue
     segmentation = segment_accounts(accounts, summary, settings.segmentation)

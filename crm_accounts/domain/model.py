@@ -16,8 +16,6 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import NamedTuple
 
-from .records import fast_init
-
 __all__ = [
     "Account",
     "Activity",
@@ -94,7 +92,6 @@ class RevenueLine(NamedTuple):
     product: str | None = None
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Contact:
     """A person at a customer with the DMU roles they hold there."""
@@ -108,7 +105,6 @@ class Contact:
     title: str | None = None
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Member:
     """A person in our sales organisation; ``capacity_per_week`` overrides the config."""
@@ -119,7 +115,6 @@ class Member:
     capacity_per_week: int | None = None
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class TeamMember:
     """A member's place in one account's team, with the PSU roles held there."""

@@ -17,7 +17,6 @@ from json.encoder import encode_basestring
 from .calendar import first_working_day
 from .contact_plan import Pair, PairStatus
 from .model import Segment
-from .records import fast_init
 
 __all__ = [
     "OVER_CAPACITY",
@@ -55,7 +54,6 @@ def task_key(account_id: str, member_id: str, contact_id: str) -> str:
     return "kam1-" + hashlib.sha256(ids).hexdigest()[:24]
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class PlannedContact:
     """A pair that needs contact, scheduled on ``planned_date`` or unscheduled."""

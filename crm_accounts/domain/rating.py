@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .numbers import parse_plain_decimal
-from .records import fast_init
 from .settings import METRICS, Better, CriterionSettings, RatingSettings
 
 __all__ = [
@@ -77,7 +76,6 @@ def rank_values(values: Sequence[Decimal | None], better: Better) -> list[Decima
     return ranks
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class Rated:
     """One rated account: its position, points and rank per criterion key."""

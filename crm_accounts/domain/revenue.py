@@ -1,18 +1,17 @@
 """Per-account revenue, margin and product figures for the period. Pure; no I/O.
 
-Revenue lines are streamed through :func:`summarize_revenue` once and never kept, so memory grows
-with the number of accounts, not with the number of lines.
+Revenue lines are aggregated as a frame by :func:`summarize_revenue` (see :mod:`.frames`).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 
 from .calendar import months_before
+from .frames import revenue_figures, revenue_frame
 from .model import RevenueLine
 
 __all__ = ["EXACT", "Period", "RevenueSummary", "summarize_revenue"]
@@ -80,33 +79,16 @@ class RevenueSummary:
 def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSummary:
     """Sum amounts and margins and count distinct products per account within ``period``.
 
-    Margins (products) "exist" when any line, in the period or not, carries one.
+    Margins (products) "exist" when any line, in the period or not, carries one. The lines may
+    be a :class:`~.frames.RevenueFrame` (aggregated in place) or any records (converted once).
     """
-    revenue: dict[str, Decimal] = {}
-    margin: dict[str, Decimal] = {}
-    product_sets: dict[str, set[str]] = {}
-    has_margins = has_products = False
-    start, end = period.start, period.end
-    with localcontext(prec=EXACT):
-        for account_id, day, amount, line_margin, product in lines:
-            if line_margin is not None:
-                has_margins = True
-            if product:
-                has_products = True
-            if not start < day <= end:
-                continue
-            revenue[account_id] = revenue.get(account_id, _ZERO) + amount
-            if line_margin is not None:
-                margin[account_id] = margin.get(account_id, _ZERO) + line_margin
-            if product:
-                held = product_sets.get(account_id)
-                if held is None:
-                    product_sets[account_id] = {product}
-                else:
-                    held.add(product)
-    products = {account_id: len(values) for account_id, values in product_sets.items()}
-    intern = sys.intern
-    bought = {account_id: tuple(map(intern, values)) for account_id, values in product_sets.items()}
+    figures = revenue_figures(revenue_frame(lines), period.start, period.end)
     return RevenueSummary(
-        period, revenue, margin, products, has_margins, has_products, bought=bought
+        period,
+        figures.revenue,
+        figures.margin,
+        figures.products,
+        figures.has_margins,
+        figures.has_products,
+        bought=figures.bought,
     )

@@ -12,7 +12,6 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
 from itertools import repeat
 
 from .model import Segment
-from .records import fast_init
 from .revenue import EXACT, RevenueSummary
 from .settings import SegmentationRule, SegmentationSettings
 
@@ -36,7 +35,6 @@ _ZERO = Decimal(0)
 _CENT = Decimal("0.01")
 
 
-@fast_init
 @dataclass(frozen=True, slots=True)
 class SegmentedAccount:
     """A customer in segmentation order with its shares of the total revenue."""

@@ -107,7 +107,7 @@ def leftovers(folder: Path) -> list[str]:
 
 def readable(folder: Path) -> bool:
     """Whether the folder still reads as a source (no torn file)."""
-    source = CsvSource(folder, background=False)
+    source = CsvSource(folder)
     try:
         list(source.accounts())
         list(source.open_tasks())

@@ -1,0 +1,112 @@
+"""The fast pass over one file of the source folder: polars reads it as text. Reads files.
+
+:func:`scan` returns the file as a frame of strings, or ``None`` ("flagged") when anything about
+the file is out of the ordinary: no file, an empty file, a NUL byte, a quote character, a lone
+carriage return, a header with repeated or missing columns, a row with too many cells, text that
+is not UTF-8. The checks on cells (:func:`flag`) then say which values the fast pass accepts:
+deliberately fewer than the contract allows, so whatever they refuse, the exact row reader
+(:mod:`.files`) re-reads and either accepts with the same result or reports with its message.
+
+Nothing is cast before its text is checked: engines accept ``1e3``, loose dates and ``1.235``
+rounded to two places, none of which the contract does.
+"""
+
+from __future__ import annotations
+
+import csv
+import mmap
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+import polars as pl
+
+from .cells import CellError
+
+__all__ = ["DATE", "blank", "is_date", "mapped", "scan", "visible"]
+
+T = TypeVar("T")
+_BOM = b"\xef\xbb\xbf"
+#: A date as the contract writes it; the cast then refuses the days that do not exist.
+_DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: Characters ``str.strip`` removes: Unicode white space, plus the separators \x1c-\x1f.
+_SPACE = r"[\s\x1c-\x1f]"
+DATE = pl.col("date").str.to_date("%Y-%m-%d", strict=False)
+
+
+def scan(path: Path, required: Iterable[str]) -> pl.DataFrame | None:
+    """``path`` as a frame of strings with the header's names (stripped), or ``None``."""
+    try:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            if m.find(b"\x00") >= 0 or m.find(b'"') >= 0:
+                return None
+            if _count(m, b"\r") != _count(m, b"\r\n"):
+                return None
+            first = m.readline()
+    except (OSError, ValueError):  # missing, unreadable, empty (mmap refuses zero bytes)
+        return None
+    try:
+        text = first.removeprefix(_BOM).decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    header = [name.strip() for name in next(csv.reader([text]), [])]
+    if len(set(header)) != len(header) or not set(required) <= set(header):
+        return None
+    try:
+        frame = pl.read_csv(
+            path,
+            infer_schema=False,
+            new_columns=header,
+            encoding="utf8",
+            quote_char=None,
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.width != len(header):
+        return None
+    return frame.with_columns(pl.all().fill_null(""))
+
+
+def _count(m: mmap.mmap, needle: bytes) -> int:
+    count = start = 0
+    while (found := m.find(needle, start)) >= 0:
+        count += 1
+        start = found + 1
+    return count
+
+
+def blank(column: str) -> pl.Expr:
+    """True where the cell is empty after ``str.strip``."""
+    return ~pl.col(column).str.contains(f"[^{_SPACE[1:-1]}]")
+
+
+def visible(column: str) -> pl.Expr:
+    """True where the cell holds something besides white space."""
+    return ~blank(column)
+
+
+def is_date(column: str = "date") -> pl.Expr:
+    return pl.col(column).str.contains(_DATE_TEXT) & DATE.is_not_null()
+
+
+def mapped(
+    frame: pl.DataFrame, column: str, parse: Callable[[str], T], default: T
+) -> tuple[list[T], bool]:
+    """Each cell of ``column`` parsed (once per distinct text), or ``default`` when the column is
+    absent; ``False`` when a cell does not parse (the exact reader then reports it)."""
+    if column not in frame.columns:
+        return [default] * frame.height, True
+    values: dict[str, T] = {}
+    for raw in frame[column].unique().to_list():
+        try:
+            values[raw] = parse(raw)
+        except CellError:
+            return [], False
+    return [values[raw] for raw in frame[column].to_list()], True
+
+
+def flagged(frame: pl.DataFrame, checks: Mapping[str, pl.Expr]) -> bool:
+    """True when any row fails any of the checks (named for the reader of the code)."""
+    if frame.is_empty() or not checks:
+        return False
+    return not bool(frame.select(pl.all_horizontal(*checks.values()).all()).item())

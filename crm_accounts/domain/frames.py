@@ -1,0 +1,191 @@
+"""Revenue lines and activities as columnar frames, and their aggregation. Pure; no I/O.
+
+The method's two big inputs are aggregated here, set-based, with polars (a computation
+library): revenue, margin and distinct products per account in the period, and the last contact
+moment per (member, contact) pair in the lookback.
+
+Every source reaches the same code. A file source that reads columns already (the CSV source)
+hands over a :class:`RevenueFrame` or :class:`ActivityFrame`; records from a CRM connector are
+converted once by :func:`revenue_frame` / :func:`activity_frame`. Both wrappers are iterables of
+the port's records too, so a caller that wants records still gets them.
+
+Money stays exact. Amounts travel as their text. When every amount is a plain decimal of at most
+18 integer and 9 fraction digits, they are summed in polars' 38-digit decimal type (ten billion
+such lines cannot overflow it); otherwise each account's amounts are summed with Python's
+``Decimal``. Either way a sum has the exponent a ``Decimal`` sum of the same texts has (the
+smallest of its terms and of ``Decimal(0)``).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, localcontext
+
+import polars as pl
+
+from .model import Activity, RevenueLine
+
+__all__ = [
+    "ACTIVITY_SCHEMA",
+    "REVENUE_SCHEMA",
+    "ActivityFrame",
+    "RevenueFrame",
+    "activity_frame",
+    "last_contacts",
+    "revenue_figures",
+    "revenue_frame",
+]
+
+#: Decimal precision of Python sums (the same as ``revenue.EXACT``).
+_EXACT = 60
+#: Amounts polars sums exactly in ``Decimal(38, 9)``.
+_ENGINE_DECIMAL = r"^-?[0-9]{1,18}(\.[0-9]{1,9})?$"
+_SCALE = 9
+
+REVENUE_SCHEMA = {
+    "account_id": pl.String,
+    "date": pl.Date,
+    "amount": pl.String,
+    "margin": pl.String,  # null: no margin on the line
+    "product": pl.String,  # null: no product
+}
+ACTIVITY_SCHEMA = {
+    "member_id": pl.String,
+    "contact_id": pl.String,
+    "date": pl.Date,
+    "completed": pl.Boolean,
+    "account_id": pl.String,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RevenueFrame:
+    """Revenue lines as a frame (:data:`REVENUE_SCHEMA`); iterating gives the records."""
+
+    frame: pl.DataFrame
+
+    def __iter__(self) -> Iterator[RevenueLine]:
+        for account_id, day, amount, margin, product in self.frame.iter_rows():
+            yield RevenueLine(
+                account_id,
+                day,
+                Decimal(amount),
+                None if margin is None else Decimal(margin),
+                product or None,
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityFrame:
+    """Activities as a frame (:data:`ACTIVITY_SCHEMA`); iterating gives the records."""
+
+    frame: pl.DataFrame
+
+    def __iter__(self) -> Iterator[Activity]:
+        for row in self.frame.iter_rows():
+            yield Activity(*row)
+
+
+def revenue_frame(lines: Iterable[RevenueLine]) -> pl.DataFrame:
+    """The lines as a frame: the one conversion from the port's records."""
+    if isinstance(lines, RevenueFrame):
+        return lines.frame
+    rows = [
+        (
+            line.account_id,
+            line.date,
+            str(line.amount),
+            None if line.margin is None else str(line.margin),
+            line.product or None,
+        )
+        for line in lines
+    ]
+    return pl.DataFrame(rows, schema=REVENUE_SCHEMA, orient="row")
+
+
+def activity_frame(activities: Iterable[Activity]) -> pl.DataFrame:
+    """The activities as a frame: the one conversion from the port's records."""
+    if isinstance(activities, ActivityFrame):
+        return activities.frame
+    rows = [tuple(activity) for activity in activities]
+    return pl.DataFrame(rows, schema=ACTIVITY_SCHEMA, orient="row")
+
+
+@dataclass(frozen=True, slots=True)
+class RevenueFigures:
+    """Per account id (accounts without lines in the period are absent)."""
+
+    revenue: dict[str, Decimal]
+    margin: dict[str, Decimal]
+    products: dict[str, int]
+    bought: dict[str, tuple[str, ...]]
+    has_margins: bool
+    has_products: bool
+
+
+def revenue_figures(frame: pl.DataFrame, start: date, end: date) -> RevenueFigures:
+    """Sums of amounts and margins, distinct products, for lines dated ``start < date <= end``.
+
+    Margins (products) "exist" when any line, in the period or not, carries one.
+    """
+    has_margins = bool(frame["margin"].is_not_null().any())
+    has_products = bool(frame["product"].fill_null("").ne("").any())
+    lines = frame.filter((pl.col("date") > start) & (pl.col("date") <= end))
+    revenue = _sums(lines, "amount")
+    margin = _sums(lines.filter(pl.col("margin").is_not_null()), "margin")
+    bought_frame = (
+        lines.filter(pl.col("product").fill_null("") != "")
+        .group_by("account_id")
+        .agg(pl.col("product").unique().sort())
+    )
+    intern = sys.intern
+    bought = {
+        account_id: tuple(map(intern, products))
+        for account_id, products in bought_frame.iter_rows()
+    }
+    products = {account_id: len(values) for account_id, values in bought.items()}
+    return RevenueFigures(revenue, margin, products, bought, has_margins, has_products)
+
+
+def _sums(lines: pl.DataFrame, column: str) -> dict[str, Decimal]:
+    """Exact per-account sums of a text column of plain decimals (see the module docstring)."""
+    if lines.is_empty():
+        return {}
+    text = pl.col(column)
+    scale = text.str.extract(r"\.([0-9]*)$").str.len_chars().fill_null(0)
+    if bool(lines[column].str.contains(_ENGINE_DECIMAL).all()):
+        grouped = lines.group_by("account_id").agg(
+            text.cast(pl.Decimal(38, _SCALE)).sum().alias("sum"), scale.max().alias("scale")
+        )
+        zero = Decimal(0)
+        with localcontext(prec=_EXACT):
+            return {
+                account_id: zero + total.quantize(Decimal(1).scaleb(-places))
+                for account_id, total, places in grouped.iter_rows()
+            }
+    grouped = lines.group_by("account_id", maintain_order=True).agg(text)
+    with localcontext(prec=_EXACT):
+        return {
+            account_id: sum(map(Decimal, values), Decimal(0))
+            for account_id, values in grouped.iter_rows()
+        }
+
+
+def last_contacts(
+    frame: pl.DataFrame, as_of: date, lookback_days: int
+) -> dict[tuple[str, str], date]:
+    """The last completed activity per (member, contact), dated in
+    ``as_of - lookback_days < date <= as_of``."""
+    first_excluded = as_of - timedelta(days=lookback_days)
+    last = (
+        frame.lazy()
+        .filter(pl.col("completed") & (pl.col("date") > first_excluded) & (pl.col("date") <= as_of))
+        .group_by("member_id", "contact_id")
+        .agg(pl.col("date").max())
+        .collect()
+    )
+    members, contacts, days = (last[name].to_list() for name in ("member_id", "contact_id", "date"))
+    return dict(zip(zip(members, contacts, strict=True), days, strict=True))
