@@ -1,0 +1,191 @@
+"""The columnar core against a row-by-row reference (tests/reference/rows.py) on random data:
+revenue, margin and product figures, last contacts, and the CSV source's fast pass, which must
+accept exactly the rows the exact reader accepts, with the same values."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crm_accounts.connectors.csv import CsvSource
+from crm_accounts.domain import Activity, Period, RevenueLine, summarize_activities
+from crm_accounts.domain.frames import ActivityFrame, RevenueFrame
+from crm_accounts.domain.revenue import RevenueSummary, summarize_revenue
+from tests.reference import rows as reference
+
+PROPERTY = settings(max_examples=150, deadline=None)
+FILES = settings(max_examples=60, deadline=None)
+AS_OF = date(2026, 11, 27)
+PERIOD = Period.ending(AS_OF, 12)
+IDS = st.sampled_from(["a", "a1", "a10", "b", "b2", "c"])
+DAYS = st.sampled_from(
+    [AS_OF, AS_OF + timedelta(days=1), PERIOD.start, PERIOD.start + timedelta(days=1),
+     AS_OF - timedelta(days=365), AS_OF - timedelta(days=364), AS_OF - timedelta(days=40)]
+)  # fmt: skip
+# Small amounts (summed in polars' decimal type) and amounts polars cannot hold exactly (more
+# than 18 integer or 9 fraction digits, or an exponent: summed in Python).
+AMOUNTS = st.one_of(
+    st.integers(-(10**6), 10**6).map(lambda cents: Decimal(cents).scaleb(-2)),
+    st.integers(-50, 50).map(Decimal),
+    st.integers(-(10**29), 10**29).map(Decimal),
+    st.tuples(st.integers(-(10**12), 10**12), st.integers(0, 14)).map(
+        lambda pair: Decimal(pair[0]).scaleb(-pair[1])
+    ),
+)
+PRODUCTS = st.sampled_from([None, "p1", "p2", "P1", " p1", "x"])
+LINES = st.lists(
+    st.builds(RevenueLine, IDS, DAYS, AMOUNTS, st.one_of(st.none(), AMOUNTS), PRODUCTS),
+    max_size=40,
+)
+
+
+def _as_text(summary: RevenueSummary) -> tuple[object, ...]:
+    """Every figure with its exact text (``10.50`` and ``10.5`` differ in an export)."""
+    return (
+        {key: str(value) for key, value in summary.revenue.items()},
+        {key: str(value) for key, value in summary.margin.items()},
+        {key: set(value) for key, value in summary.bought.items()},
+        summary.products,
+        summary.has_margins,
+        summary.has_products,
+    )
+
+
+def _expected(lines: list[RevenueLine]) -> tuple[object, ...]:
+    revenue, margin, products, has_margins, has_products = reference.revenue_per_account(
+        lines, PERIOD
+    )
+    return (
+        {key: str(value) for key, value in revenue.items()},
+        {key: str(value) for key, value in margin.items()},
+        products,
+        {key: len(value) for key, value in products.items()},
+        has_margins,
+        has_products,
+    )
+
+
+@PROPERTY
+@given(LINES)
+def test_revenue_figures_equal_the_row_by_row_sums_to_the_last_digit(
+    lines: list[RevenueLine],
+) -> None:
+    assert _as_text(summarize_revenue(lines, PERIOD)) == _expected(lines)
+
+
+@PROPERTY
+@given(
+    st.lists(
+        st.builds(Activity, IDS, IDS, DAYS, st.booleans(), st.one_of(st.none(), IDS)),
+        max_size=40,
+    ),
+    st.sampled_from([1, 30, 364, 365]),
+)
+def test_last_contacts_equal_the_row_by_row_latest_dates(
+    activities: list[Activity], lookback: int
+) -> None:
+    history = summarize_activities(activities, AS_OF, lookback)
+    expected = reference.last_contacts(activities, AS_OF, lookback)
+    assert history.last == expected
+    assert history.contacted == {contact for _, contact in expected}
+
+
+# Cells as users write them: valid, and every kind the contract refuses or polars would accept
+# differently (exponents, rounding, loose dates, signs, spaces, commas, non-ASCII digits).
+AMOUNT_TEXTS = st.sampled_from(
+    ["10", "10.50", "-3.25", "0.001", "1.235", "+5", " 7", "1e3", "", "NaN", ".5", "5.",
+     "12345678901234567890.5", "١٢", "0.1234567891"]
+)  # fmt: skip
+MARGIN_TEXTS = st.sampled_from(["", " ", "2.5", "-1", "x", "1e2", "3.000"])
+DATE_TEXTS = st.sampled_from(
+    ["2026-11-27", "2026-01-15", "2025-11-27", "2025-11-28", "2026-2-01", "2026-02-30",
+     "27-11-2026", "", "2026-11-27T00:00"]
+)  # fmt: skip
+ACCOUNT_TEXTS = st.sampled_from(["a", "a1", "b", "zz", "", " a"])
+PRODUCT_TEXTS = st.sampled_from(["", "p1", "p2", " ", "P1"])
+
+
+def _write(path: Path, header: str, rows: list[tuple[str, ...]]) -> None:
+    text = header + "\n" + "".join(",".join(row) + "\n" for row in rows)
+    path.write_text(text, encoding="utf-8")
+
+
+def _bad_lines(source: CsvSource, name: str) -> list[int]:
+    return sorted({item.line for item in source.problems.items if item.file.endswith(name)})
+
+
+@FILES
+@given(
+    st.lists(
+        st.tuples(ACCOUNT_TEXTS, DATE_TEXTS, AMOUNT_TEXTS, MARGIN_TEXTS, PRODUCT_TEXTS),
+        max_size=25,
+    )
+)
+def test_the_csv_fast_pass_reads_revenue_as_the_exact_reader_does(
+    rows: list[tuple[str, ...]],
+) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        _write(folder / "accounts.csv", "id,name", [("a", "A"), ("a1", "A1"), ("b", "B")])
+        _write(folder / "revenue.csv", "account_id,date,amount,margin,product", rows)
+        source = CsvSource(folder)
+        summary = summarize_revenue(source.revenue_lines(PERIOD), PERIOD)
+        lines, bad = reference.read_revenue_csv(folder / "revenue.csv", {"a", "a1", "b"})
+        assert _as_text(summary) == _expected(lines)
+        assert _bad_lines(source, "revenue.csv") == bad
+
+
+@FILES
+@given(
+    st.lists(
+        st.tuples(
+            ACCOUNT_TEXTS,
+            st.sampled_from(["c1", "c2", " ", ""]),
+            st.sampled_from(["m1", "m2", ""]),
+            DATE_TEXTS,
+            st.sampled_from(["Completed", " completed ", "", "Open", "planned"]),
+        ),
+        max_size=25,
+    )
+)
+def test_the_csv_fast_pass_reads_activities_as_the_exact_reader_does(
+    rows: list[tuple[str, ...]],
+) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        _write(folder / "accounts.csv", "id,name", [("a", "A"), ("a1", "A1"), ("b", "B")])
+        _write(folder / "activities.csv", "account_id,contact_id,member_id,date,status", rows)
+        source = CsvSource(folder)
+        read = source.activities(AS_OF - timedelta(days=365), AS_OF)
+        activities, bad = reference.read_activities_csv(folder / "activities.csv", {"a", "a1", "b"})
+        assert sorted(read) == sorted(activities)
+        assert summarize_activities(read, AS_OF, 365).last == reference.last_contacts(
+            activities, AS_OF, 365
+        )
+        assert _bad_lines(source, "activities.csv") == bad
+
+
+def test_a_clean_file_is_read_by_the_fast_pass_and_a_flagged_one_by_the_exact_reader(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path / "accounts.csv", "id,name", [("a", "A")])
+    _write(tmp_path / "revenue.csv", "account_id,date,amount", [("a", "2026-11-01", "10.50")])
+    assert isinstance(CsvSource(tmp_path).revenue_lines(PERIOD), RevenueFrame)
+    _write(tmp_path / "revenue.csv", "account_id,date,amount", [("a", "2026-11-01", "1e3")])
+    source = CsvSource(tmp_path)
+    assert list(source.revenue_lines(PERIOD)) == []
+    assert [item.message for item in source.problems.items] == [
+        "column 'amount': value '1e3': expected a decimal number with a decimal point, like "
+        "1234.50 (at most 30 digits)"
+    ]
+    _write(
+        tmp_path / "activities.csv",
+        "account_id,contact_id,member_id,date",
+        [("a", "c", "m", "2026-11-01")],
+    )
+    assert isinstance(CsvSource(tmp_path).activities(AS_OF, AS_OF), ActivityFrame)
