@@ -324,10 +324,13 @@ class CsvSource:
         if frame is not None and not frame["id"].is_duplicated().any():
             capacities, ok = mapped(frame, "capacity_per_week", parse_capacity, None)
             if ok:
-                emails = frame["email"] if "email" in frame.columns else [""] * frame.height
-                self._member_ids = set(frame["id"].to_list())
+                emails = (
+                    frame["email"].to_list() if "email" in frame.columns else [""] * frame.height
+                )
+                ids = frame["id"].to_list()
+                self._member_ids = set(ids)
                 for member_id, name, email, capacity in zip(
-                    frame["id"], frame["name"], emails, capacities, strict=True
+                    ids, frame["name"].to_list(), emails, capacities, strict=True
                 ):
                     yield Member(member_id, name, email or None, capacity)
                 return
@@ -367,7 +370,8 @@ class CsvSource:
             roles, roles_ok = mapped(frame, "psu_roles", parse_psu_roles, _NO_PSU)
             pioneers, pioneers_ok = mapped(frame, "pioneer", parse_bool, False)
             if roles_ok and pioneers_ok:
-                yield from map(TeamMember, frame["account_id"], frame["member_id"], roles, pioneers)
+                accounts, members = frame["account_id"].to_list(), frame["member_id"].to_list()
+                yield from map(TeamMember, accounts, members, roles, pioneers)
                 return
         merged: dict[tuple[str, str], TeamMember] = {}
         for line, row in file.rows():

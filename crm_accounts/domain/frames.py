@@ -136,16 +136,17 @@ def revenue_figures(frame: pl.DataFrame, start: date, end: date) -> RevenueFigur
     lines = frame.filter((pl.col("date") > start) & (pl.col("date") <= end))
     revenue = _sums(lines, "amount")
     margin = _sums(lines.filter(pl.col("margin").is_not_null()), "margin")
-    bought_frame = (
+    pairs = (
         lines.filter(pl.col("product").fill_null("") != "")
-        .group_by("account_id")
-        .agg(pl.col("product").unique().sort())
+        .select("account_id", "product")
+        .unique()
+        .sort("account_id", "product")
     )
     intern = sys.intern
-    bought = {
-        account_id: tuple(map(intern, products))
-        for account_id, products in bought_frame.iter_rows()
-    }
+    held: dict[str, list[str]] = {}
+    for account_id, product in zip(pairs["account_id"], pairs["product"], strict=True):
+        held.setdefault(account_id, []).append(intern(product))
+    bought = {account_id: tuple(values) for account_id, values in held.items()}
     products = {account_id: len(values) for account_id, values in bought.items()}
     return RevenueFigures(revenue, margin, products, bought, has_margins, has_products)
 
@@ -157,15 +158,13 @@ def _sums(lines: pl.DataFrame, column: str) -> dict[str, Decimal]:
     text = pl.col(column)
     scale = text.str.extract(r"\.([0-9]*)$").str.len_chars().fill_null(0)
     if bool(lines[column].str.contains(_ENGINE_DECIMAL).all()):
+        # The sum as text with the scale of its longest term: "12.500000000" with scale 2 is
+        # cut to "12.50", with scale 0 to "12." (which Decimal reads as 12).
+        total = text.cast(pl.Decimal(38, _SCALE)).sum().cast(pl.String)
         grouped = lines.group_by("account_id").agg(
-            text.cast(pl.Decimal(38, _SCALE)).sum().alias("sum"), scale.max().alias("scale")
+            total.str.head(total.str.len_chars() - (_SCALE - scale.max()))
         )
-        zero = Decimal(0)
-        with localcontext(prec=_EXACT):
-            return {
-                account_id: zero + total.quantize(Decimal(1).scaleb(-places))
-                for account_id, total, places in grouped.iter_rows()
-            }
+        return dict(zip(grouped["account_id"], map(Decimal, grouped[column]), strict=True))
     grouped = lines.group_by("account_id", maintain_order=True).agg(text)
     with localcontext(prec=_EXACT):
         return {

@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from operator import attrgetter
 from typing import TypeVar
 
 from ..errors import ConfigError
@@ -35,7 +34,6 @@ __all__ = ["MethodInput", "MethodResult", "run_method"]
 
 _Row = TypeVar("_Row", Contact, TeamMember)
 _Keyed = TypeVar("_Keyed", Account, Contact)
-_ID = attrgetter("id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,22 +87,8 @@ class MethodResult:
 
 
 def _by_id(rows: Sequence[_Keyed]) -> dict[str, _Keyed]:
-    """``{row.id: row}``, the later row winning, built without a Python step per row."""
-    return dict(zip(map(_ID, rows), rows, strict=True))
-
-
-def _coverage(contacts: Sequence[Contact] | None, by_count: dict[int, Decimal]) -> Decimal:
-    """:func:`dmu_coverage`, with the division done once per number of roles held."""
-    if not contacts:
-        held = 0
-    elif len(contacts) == 1:
-        held = len(contacts[0].dmu_roles)
-    else:
-        held = len(frozenset().union(*(contact.dmu_roles for contact in contacts)))
-    value = by_count.get(held)
-    if value is None:
-        value = by_count[held] = dmu_coverage(contacts or ())
-    return value
+    """``{row.id: row}``, the later row winning."""
+    return {row.id: row for row in rows}
 
 
 def _group_by_account(rows: Sequence[_Row]) -> dict[str, list[_Row]]:
@@ -162,9 +146,8 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
     suggestions, contacts = suggest_roles(data.contacts, settings.roles)
     contacts_by_account = _group_by_account(contacts or ())
     if contacts is not None:
-        by_count: dict[int, Decimal] = {}
         coverage = {
-            account_id: _coverage(contacts_by_account.get(account_id), by_count)
+            account_id: dmu_coverage(contacts_by_account.get(account_id, ()))
             for account_id in accounts
         }
     matrix = ContactMatrix((), ())

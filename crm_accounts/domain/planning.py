@@ -8,11 +8,11 @@ left for its member. What fits nowhere is reported as unscheduled, never dropped
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from json.encoder import encode_basestring
 
 from .calendar import first_working_day
 from .contact_plan import Pair, PairStatus
@@ -30,9 +30,6 @@ __all__ = [
 OVER_CAPACITY = "over_capacity"
 _SEGMENT_ORDER = {Segment.A: 0, Segment.B: 1, Segment.C: 2, Segment.NONE: 3}
 _WEEK = 7
-_quoted: Callable[[str], str] = encode_basestring
-#: ``status.value`` without the enum property lookup, once per planned pair.
-_REASONS = {status: status.value for status in PairStatus}
 
 
 class PlanStatus(StrEnum):
@@ -47,10 +44,7 @@ def task_key(account_id: str, member_id: str, contact_id: str) -> str:
     external-id field; the ids are hashed as a JSON array, so no id can run into the next. The
     ``kam1-`` prefix versions the scheme.
     """
-    # The bytes of json.dumps([account_id, member_id, contact_id], ensure_ascii=False), built
-    # with the encoder json.dumps uses for each string but without its per-call set-up (a
-    # million keys at scale).
-    ids = f"[{_quoted(account_id)}, {_quoted(member_id)}, {_quoted(contact_id)}]".encode()
+    ids = json.dumps([account_id, member_id, contact_id], ensure_ascii=False).encode()
     return "kam1-" + hashlib.sha256(ids).hexdigest()[:24]
 
 
@@ -103,7 +97,7 @@ def plan_contacts(
         horizon_days: the windows cover ``[as_of, as_of + horizon_days)``.
     """
     needing = [pair for pair in pairs if pair.status is not PairStatus.OK]
-    _in_priority_order(needing, segments, positions)
+    needing.sort(key=lambda pair: priority_key(pair, segments, positions))
     horizon_end = as_of + timedelta(days=horizon_days)
     windows = [
         (as_of + timedelta(days=start), min(as_of + timedelta(days=start + _WEEK), horizon_end))
@@ -112,9 +106,6 @@ def plan_contacts(
     used: dict[tuple[str, int], int] = {}
     capacities: dict[str, int] = {}
     planned: list[PlannedContact] = []
-    # The first working day of window ``index`` on or after ``earliest``: few distinct answers
-    # (due dates repeat), asked for once per pair and window.
-    working_days: dict[tuple[int, date], date | None] = {}
     for pair in needing:
         member_id = pair.member_id
         capacity = capacities.get(member_id)
@@ -127,52 +118,13 @@ def plan_contacts(
             taken = used.get(slot, 0)
             if taken >= capacity:
                 continue
-            known = (index, earliest)
-            if known in working_days:
-                day = working_days[known]
-            else:
-                window_start, window_end = windows[index]
-                day = working_days[known] = first_working_day(
-                    max(window_start, earliest), window_end
-                )
+            window_start, window_end = windows[index]
+            day = first_working_day(max(window_start, earliest), window_end)
             if day is None:
                 continue
             used[slot] = taken + 1
-            planned.append(
-                PlannedContact(pair, PlanStatus.SCHEDULED, day, _REASONS[pair.status], key)
-            )
+            planned.append(PlannedContact(pair, PlanStatus.SCHEDULED, day, pair.status.value, key))
             break
         else:
             planned.append(PlannedContact(pair, PlanStatus.UNSCHEDULED, None, OVER_CAPACITY, key))
     return tuple(planned)
-
-
-def _in_priority_order(
-    pairs: list[Pair], segments: Mapping[str, Segment], positions: Mapping[str, int]
-) -> None:
-    """Sort ``pairs`` by :func:`priority_key`, in place.
-
-    The four numbers that lead the key are folded into one integer (each scaled by the range of
-    the next), which orders the same way: a million tuples then compare on one int and the ids
-    instead of on five fields each.
-    """
-    if not pairs:
-        return
-    overdue = [pair.days_overdue for pair in pairs]
-    low_days, day_span = -max(overdue), max(overdue) - min(overdue) + 1
-    places = [0, *positions.values()]
-    low_place, place_span = min(places), max(places) - min(places) + 1
-    heads: dict[str, int] = {}
-
-    def key(pair: Pair) -> tuple[int, str, str, str]:
-        account_id = pair.account_id
-        head = heads.get(account_id)
-        if head is None:
-            position = positions.get(account_id)
-            rank = _SEGMENT_ORDER[segments[account_id]] * 2 + (0 if position is not None else 1)
-            head = heads[account_id] = (rank * place_span + (position or 0) - low_place) * day_span
-        return (
-            head + (-pair.days_overdue - low_days), account_id, pair.member_id, pair.contact_id
-        )  # fmt: skip
-
-    pairs.sort(key=key)
