@@ -370,8 +370,11 @@ class CsvSource:
             roles, roles_ok = mapped(frame, "psu_roles", parse_psu_roles, _NO_PSU)
             pioneers, pioneers_ok = mapped(frame, "pioneer", parse_bool, False)
             if roles_ok and pioneers_ok:
-                accounts, members = frame["account_id"].to_list(), frame["member_id"].to_list()
-                yield from map(TeamMember, accounts, members, roles, pioneers)
+                account_ids, member_ids = (
+                    frame["account_id"].to_list(),
+                    frame["member_id"].to_list(),
+                )
+                yield from map(TeamMember, account_ids, member_ids, roles, pioneers)
                 return
         merged: dict[tuple[str, str], TeamMember] = {}
         for line, row in file.rows():
