@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import mmap
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
@@ -27,6 +28,7 @@ __all__ = ["DATE", "blank", "is_date", "mapped", "scan", "visible"]
 
 T = TypeVar("T")
 _BOM = b"\xef\xbb\xbf"
+_LONE_CR = re.compile(rb"\r(?!\n)")
 #: A date as the contract writes it; the cast then refuses the days that do not exist.
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 #: Characters ``str.strip`` removes: Unicode white space, plus the separators \x1c-\x1f.
@@ -40,7 +42,7 @@ def scan(path: Path, required: Iterable[str]) -> pl.DataFrame | None:
         with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as m:
             if m.find(b"\x00") >= 0 or m.find(b'"') >= 0:
                 return None
-            if _count(m, b"\r") != _count(m, b"\r\n"):
+            if _LONE_CR.search(m) is not None:
                 return None
             first = m.readline()
     except (OSError, ValueError):  # missing, unreadable, empty (mmap refuses zero bytes)
@@ -65,14 +67,6 @@ def scan(path: Path, required: Iterable[str]) -> pl.DataFrame | None:
     if frame.width != len(header):
         return None
     return frame.with_columns(pl.all().fill_null(""))
-
-
-def _count(m: mmap.mmap, needle: bytes) -> int:
-    count = start = 0
-    while (found := m.find(needle, start)) >= 0:
-        count += 1
-        start = found + 1
-    return count
 
 
 def blank(column: str) -> pl.Expr:
