@@ -23,11 +23,11 @@ __all__ = ["activity_rows", "exact_activities"]
 _COMPLETED = ("completed", "")
 
 
-def activity_rows(frame: pl.DataFrame) -> pl.DataFrame:
+def activity_rows(frame: pl.LazyFrame) -> pl.LazyFrame:
     """The checked columns of activities.csv as the domain's activity frame."""
     completed = (
         pl.col("status").str.strip_chars().str.to_lowercase().is_in(_COMPLETED)
-        if "status" in frame.columns
+        if "status" in frame.collect_schema().names()
         else pl.lit(True)
     )
     return frame.select("member_id", "contact_id", DATE, completed.alias("completed"), "account_id")

@@ -24,7 +24,7 @@ import polars as pl
 
 from .cells import CellError
 
-__all__ = ["DATE", "blank", "is_date", "mapped", "scan", "visible"]
+__all__ = ["DATE", "blank", "flagged", "is_date", "mapped", "scan", "scan_lazily", "visible"]
 
 T = TypeVar("T")
 _BOM = b"\xef\xbb\xbf"
@@ -38,6 +38,35 @@ DATE = pl.col("date").str.to_date("%Y-%m-%d", strict=False)
 
 def scan(path: Path, required: Iterable[str]) -> pl.DataFrame | None:
     """``path`` as a frame of strings with the header's names (stripped), or ``None``."""
+    header = _header(path, required)
+    if header is None:
+        return None
+    try:
+        frame = pl.read_csv(
+            path, infer_schema=False, new_columns=header, encoding="utf8", quote_char=None
+        )
+    except pl.exceptions.PolarsError:
+        return None
+    if frame.width != len(header):
+        return None
+    return frame.with_columns(pl.all().fill_null(""))
+
+
+def scan_lazily(path: Path, required: Iterable[str]) -> pl.LazyFrame | None:
+    """:func:`scan` as a lazy query, read in batches by the streaming engine when collected (a
+    row with too many cells or text that is not UTF-8 then fails the collect: see
+    :func:`flagged`)."""
+    header = _header(path, required)
+    if header is None:
+        return None
+    lazy = pl.scan_csv(
+        path, infer_schema=False, new_columns=header, encoding="utf8", quote_char=None
+    )
+    return lazy.with_columns(pl.all().fill_null(""))
+
+
+def _header(path: Path, required: Iterable[str]) -> list[str] | None:
+    """The stripped column names when the file passes the checks on its bytes and header."""
     try:
         with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as m:
             if m.find(b"\x00") >= 0 or m.find(b'"') >= 0:
@@ -54,19 +83,7 @@ def scan(path: Path, required: Iterable[str]) -> pl.DataFrame | None:
     header = [name.strip() for name in next(csv.reader([text]), [])]
     if len(set(header)) != len(header) or not set(required) <= set(header):
         return None
-    try:
-        frame = pl.read_csv(
-            path,
-            infer_schema=False,
-            new_columns=header,
-            encoding="utf8",
-            quote_char=None,
-        )
-    except pl.exceptions.PolarsError:
-        return None
-    if frame.width != len(header):
-        return None
-    return frame.with_columns(pl.all().fill_null(""))
+    return header
 
 
 def blank(column: str) -> pl.Expr:
@@ -99,8 +116,15 @@ def mapped(
     return [values[raw] for raw in frame[column].to_list()], True
 
 
-def flagged(frame: pl.DataFrame, checks: Mapping[str, pl.Expr]) -> bool:
-    """True when any row fails any of the checks (named for the reader of the code)."""
-    if frame.is_empty() or not checks:
+def flagged(frame: pl.DataFrame | pl.LazyFrame, checks: Mapping[str, pl.Expr]) -> bool:
+    """True when any row fails any of the checks (named for the reader of the code), or a lazy
+    frame cannot be read."""
+    if not checks:
         return False
-    return not bool(frame.select(pl.all_horizontal(*checks.values()).all()).item())
+    passed = pl.all_horizontal(*checks.values()).all()
+    if isinstance(frame, pl.DataFrame):
+        return not frame.is_empty() and not bool(frame.select(passed).item())
+    try:
+        return bool(frame.select(passed).collect(engine="streaming").item()) is False
+    except pl.exceptions.PolarsError:
+        return True

@@ -55,7 +55,7 @@ from .checks import parsed_cell as _parsed
 from .checks import present_cell as _present
 from .checks import required_cell as _required_cell
 from .files import CsvFile, Problems
-from .scan import DATE, flagged, is_date, mapped, scan, visible
+from .scan import DATE, flagged, is_date, mapped, scan, scan_lazily, visible
 from .tasks import TASKS_FILE, read_open_tasks
 
 __all__ = ["ACCOUNT_COLUMNS", "CsvSource"]
@@ -404,18 +404,17 @@ class CsvSource:
         if not file.exists():
             return ()
         known = self._known_accounts()
-        frame = self._scan(
-            file,
-            {
-                "account_id": self._known("account_id", known),
-                "contact_id": visible("contact_id"),
-                "member_id": visible("member_id"),
-                "date": is_date(),
-            },
-        )
-        if frame is None:
+        # the biggest file: checked, then aggregated, in batches (never held whole)
+        lazy = scan_lazily(file.path, file.required)
+        checks = {
+            "account_id": self._known("account_id", known),
+            "contact_id": visible("contact_id"),
+            "member_id": visible("member_id"),
+            "date": is_date(),
+        }
+        if lazy is None or flagged(lazy, checks):
             return list(exact_activities(file, known))
-        return ActivityFrame(activity_rows(frame))
+        return ActivityFrame(activity_rows(lazy))
 
     def open_tasks(self) -> Iterator[TaskRecord]:
         """Open tasks of ours from ``tasks.csv`` (none when it does not exist); bad rows of ours

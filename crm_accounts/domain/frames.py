@@ -80,12 +80,13 @@ class RevenueFrame:
 
 @dataclass(frozen=True, slots=True)
 class ActivityFrame:
-    """Activities as a frame (:data:`ACTIVITY_SCHEMA`); iterating gives the records."""
+    """Activities as a lazy frame (:data:`ACTIVITY_SCHEMA`; a file source's may be read only
+    when collected, in batches); iterating gives the records."""
 
-    frame: pl.DataFrame
+    frame: pl.LazyFrame
 
     def __iter__(self) -> Iterator[Activity]:
-        for row in self.frame.iter_rows():
+        for row in self.frame.collect().iter_rows():
             yield Activity(*row)
 
 
@@ -106,12 +107,12 @@ def revenue_frame(lines: Iterable[RevenueLine]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=REVENUE_SCHEMA, orient="row")
 
 
-def activity_frame(activities: Iterable[Activity]) -> pl.DataFrame:
+def activity_frame(activities: Iterable[Activity]) -> pl.LazyFrame:
     """The activities as a frame: the one conversion from the port's records."""
     if isinstance(activities, ActivityFrame):
         return activities.frame
     rows = [tuple(activity) for activity in activities]
-    return pl.DataFrame(rows, schema=ACTIVITY_SCHEMA, orient="row")
+    return pl.DataFrame(rows, schema=ACTIVITY_SCHEMA, orient="row").lazy()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,17 +175,18 @@ def _sums(lines: pl.DataFrame, column: str) -> dict[str, Decimal]:
 
 
 def last_contacts(
-    frame: pl.DataFrame, as_of: date, lookback_days: int
+    frame: pl.LazyFrame, as_of: date, lookback_days: int
 ) -> dict[tuple[str, str], date]:
     """The last completed activity per (member, contact), dated in
     ``as_of - lookback_days < date <= as_of``."""
     first_excluded = as_of - timedelta(days=lookback_days)
     last = (
-        frame.lazy()
-        .filter(pl.col("completed") & (pl.col("date") > first_excluded) & (pl.col("date") <= as_of))
+        frame.filter(
+            pl.col("completed") & (pl.col("date") > first_excluded) & (pl.col("date") <= as_of)
+        )
         .group_by("member_id", "contact_id")
         .agg(pl.col("date").max())
-        .collect()
+        .collect(engine="streaming")
     )
     members, contacts, days = (last[name].to_list() for name in ("member_id", "contact_id", "date"))
     return dict(zip(zip(members, contacts, strict=True), days, strict=True))
