@@ -13,11 +13,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from crm_accounts.config import HubSpotSection
+from crm_accounts.errors import ConfigError
 
 from ..composed import ComposedConnector
 from .auth import read_token
 from .http import HubSpotHttp, make_api_client
 from .limits import ApiUsage
+from .mapping import CLOSED_TASK_STATUS
 from .source import HubSpotSource, SharedState
 from .writer import HubSpotWriter
 
@@ -28,8 +30,8 @@ class HubSpotConnector(ComposedConnector):
     """Implements :class:`~crm_accounts.ports.Connector` for one HubSpot account.
 
     Args:
-        closed_status: the status the product closes tasks with (``[plan] closed_status``);
-            tasks with its ``hs_task_status`` value are closed, not open.
+        closed_status: ``[plan] closed_status``; it must be HubSpot's only closed task status,
+            COMPLETED (METHOD.md), which is also what unset means.
     """
 
     source: HubSpotSource
@@ -50,8 +52,13 @@ class HubSpotConnector(ComposedConnector):
             self.state,
             self.source.tasks_by_id,
         )
-        if closed_status:
-            self.source.add_closed_status(self.writer.close_status(closed_status))
+        if closed_status and self.writer.close_status(closed_status) != CLOSED_TASK_STATUS:
+            raise ConfigError(
+                f"plan.closed_status: {closed_status!r} is hs_task_status "
+                f"{self.writer.close_status(closed_status)}, which HubSpot does not treat as "
+                f"closed; {CLOSED_TASK_STATUS} is its only closed task status: set 'Completed' "
+                "or leave the key out"
+            )
 
     @classmethod
     def from_config(

@@ -72,6 +72,7 @@ from .http import (
     error_details,
 )
 from .mapping import (
+    CLOSED_TASK_STATUS,
     NUMERIC_TARGETS,
     company_update_input,
     object_id,
@@ -517,11 +518,31 @@ class HubSpotWriter:
         return folded.get(status.casefold(), re.sub(r"\W+", "_", status.strip()).upper())
 
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
-        """Close open tasks of ours; a task closed before is refused."""
-        return self._change_tasks(
-            closes,
-            lambda i: task_close_input(
-                closes[i].id, self.close_status(closes[i].status or "Deferred")
-            ),
+        """Close open tasks of ours with COMPLETED, retiring their keys (:func:`task_close_input`);
+        a task closed before is refused, and so is a close asking for a status HubSpot does not
+        treat as closed."""
+        key_property = self.section.task_key_property
+        closing = [
+            i
+            for i, c in enumerate(closes)
+            if c.status is None or self.close_status(c.status) == CLOSED_TASK_STATUS
+        ]
+        done = self._change_tasks(
+            [closes[i] for i in closing],
+            lambda i: task_close_input(closes[closing[i]].id, closes[closing[i]].key, key_property),
             closing=True,
         )
+        results = [
+            WriteResult(c.key, False, error=_not_closed(self.close_status(c.status or "")))
+            for c in closes
+        ]
+        for index, result in zip(closing, done, strict=True):
+            results[index] = result
+        return results
+
+
+def _not_closed(status: str) -> str:
+    return (
+        f"hs_task_status {status!r} does not close a task in HubSpot; "
+        f"{CLOSED_TASK_STATUS} is its only closed status"
+    )
