@@ -21,6 +21,7 @@ from .http import HubSpotHttp, make_api_client
 from .limits import ApiUsage
 from .mapping import CLOSED_TASK_STATUS
 from .source import HubSpotSource, SharedState
+from .tasks import TaskWriter
 from .writer import HubSpotWriter
 
 __all__ = ["HubSpotConnector"]
@@ -44,14 +45,16 @@ class HubSpotConnector(ComposedConnector):
         self.http = http
         self.state = SharedState()
         self.source = HubSpotSource(http, section, self.state)
-        self.writer = HubSpotWriter(
+        known_companies = self.source.known_companies
+        tasks = TaskWriter(
             http,
             section,
-            self.source.known_companies,
+            known_companies,
             self.source.open_tasks,
             self.state,
             self.source.tasks_by_id,
         )
+        self.writer = HubSpotWriter(http, section, known_companies, self.state, tasks)
         if closed_status and self.writer.close_status(closed_status) != CLOSED_TASK_STATUS:
             raise ConfigError(
                 f"plan.closed_status: {closed_status!r} is hs_task_status "
