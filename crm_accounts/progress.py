@@ -13,9 +13,12 @@ one that never receives one reports to :data:`SILENT`.
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterable, Iterator
+from typing import Protocol, TypeVar, runtime_checkable
 
-__all__ = ["SILENT", "Progress", "ReportsProgress"]
+__all__ = ["SILENT", "Progress", "ReportsProgress", "counted"]
+
+_T = TypeVar("_T")
 
 
 class Progress(Protocol):
@@ -55,3 +58,17 @@ class _Silent:
 
 
 SILENT: Progress = _Silent()
+
+
+def counted(items: Iterable[_T], progress: Progress, *, every: int = 100) -> Iterator[_T]:
+    """``items`` unchanged, telling ``progress`` how many went by every ``every`` items and at
+    the end (one report per page rather than per record)."""
+    pending = 0
+    for item in items:
+        yield item
+        pending += 1
+        if pending == every:
+            progress.advance(pending)
+            pending = 0
+    if pending:
+        progress.advance(pending)

@@ -10,6 +10,7 @@ reported ends, so a long pull never looks stuck and a quick one writes nothing.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -90,8 +91,7 @@ class TerminalProgress:
     def __init__(self, console: Console, *, clock: Clock | None = None) -> None:
         self.bar = RichProgress(
             SpinnerColumn(), TextColumn("{task.description}"), _CountColumn(), _RateColumn(),
-            _LeftColumn(), console=console, transient=True,
-            **({} if clock is None else {"get_time": clock}),
+            _LeftColumn(), console=console, transient=True, get_time=clock,
         )  # fmt: skip
         self._task: TaskID | None = None
 
@@ -135,6 +135,7 @@ class LogProgress:
         self._total: int | None = None
         self._started = self._last = 0.0
         self._reported = False
+        self._lock = threading.Lock()  # batch writes report from worker threads
 
     def __enter__(self) -> LogProgress:
         return self
@@ -177,14 +178,15 @@ class LogProgress:
         self._started = self._last = self._clock()
 
     def advance(self, records: int, *, total: int | None = None) -> None:
-        if self._what is None:
-            return
-        self._done += records
-        if total is not None:
-            self._total = total
-        now = self._clock()
-        if now - self._last >= self._every:
-            self._line(now)
+        with self._lock:
+            if self._what is None:
+                return
+            self._done += records
+            if total is not None:
+                self._total = total
+            now = self._clock()
+            if now - self._last >= self._every:
+                self._line(now)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from crm_accounts.config import HubSpotSection
+from crm_accounts.progress import Progress
 
 from ..composed import ComposedConnector
 from .auth import read_token
@@ -52,6 +53,11 @@ class HubSpotConnector(ComposedConnector):
         )
         if closed_status:
             self.source.add_closed_status(self.writer.close_status(closed_status))
+
+    def report_progress(self, progress: Progress) -> None:
+        """Report every search (with its ``total``), list read and write to ``progress``."""
+        self.source.reader.progress = progress
+        self.writer.progress = progress
 
     @classmethod
     def from_config(

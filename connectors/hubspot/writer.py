@@ -61,6 +61,7 @@ from crm_accounts.ports import (
     TaskUpdate,
     WriteResult,
 )
+from crm_accounts.progress import SILENT, Progress
 
 from . import queries
 from .http import (
@@ -155,6 +156,8 @@ class HubSpotWriter:
         self.zone = ZoneInfo(section.timezone)
         self.fields = dict(section.fields)
         self._numeric: frozenset[str] | None = None
+        #: Told what each write sends and how many records went so far.
+        self.progress: Progress = SILENT
 
     # -- preflight --------------------------------------------------------------------------------
 
@@ -226,10 +229,10 @@ class HubSpotWriter:
     # -- sending ----------------------------------------------------------------------------------
 
     def _batch_update(
-        self, object_type: str, kind: str, inputs: list[dict[str, Any]]
+        self, object_type: str, kind: str, inputs: list[dict[str, Any]], what: str
     ) -> list[_Outcome]:
         """Send update ``inputs`` 100 a call, ``max_workers`` calls at a time; one outcome per
-        input, by id."""
+        input, by id. Progress is reported as ``what``."""
         path = f"/crm/v3/objects/{object_type}/batch/update"
 
         def send(chunk: list[dict[str, Any]]) -> dict[str, _Outcome]:
@@ -250,10 +253,12 @@ class HubSpotWriter:
                     continue
                 self._read_update_answer(response.status, response.body, ids, outcomes)
                 break
+            self.progress.advance(len(chunk))
             return outcomes
 
         outcomes: dict[str, _Outcome] = {}
         chunks = list(queries.chunks(inputs, queries.WRITE_BATCH))
+        self.progress.begin(what, len(inputs))
         for found in map_ordered(send, chunks, self.section.max_workers):
             outcomes.update(found)
         return [outcomes.get(str(item["id"]), _Outcome(error="not sent")) for item in inputs]
@@ -333,7 +338,9 @@ class HubSpotWriter:
         outcomes = dict(
             zip(
                 (str(x["id"]) for x in inputs),
-                self._batch_update("companies", "companies_update", inputs),
+                self._batch_update(
+                    "companies", "companies_update", inputs, "writing company fields"
+                ),
                 strict=True,
             )
         )
@@ -432,6 +439,11 @@ class HubSpotWriter:
                 outcomes[draft.key] = _Outcome(error=message)
         return outcomes
 
+    def _create_counted(self, drafts: list[TaskDraft]) -> dict[str, _Outcome]:
+        outcomes = self._create(drafts)
+        self.progress.advance(len(drafts))
+        return outcomes
+
     def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]:
         """Create open tasks carrying their key, associated with company and contact."""
         results: list[WriteResult | None] = [None] * len(drafts)
@@ -455,7 +467,8 @@ class HubSpotWriter:
         batches = [
             [drafts[i] for i in chunk] for chunk in queries.chunks(accepted, queries.WRITE_BATCH)
         ]
-        for found in map_ordered(self._create, batches, self.section.max_workers):
+        self.progress.begin("creating tasks", len(accepted))
+        for found in map_ordered(self._create_counted, batches, self.section.max_workers):
             outcomes.update(found)
         for index in accepted:
             draft = drafts[index]
@@ -490,7 +503,8 @@ class HubSpotWriter:
             accepted.append(index)
             taken.add(change.id)
         inputs = [build(i) for i in accepted]
-        outcomes = self._batch_update("tasks", "tasks_update", inputs)
+        what = "closing tasks" if closing else "rescheduling tasks"
+        outcomes = self._batch_update("tasks", "tasks_update", inputs, what)
         for index, outcome in zip(accepted, outcomes, strict=True):
             change = changes[index]
             if outcome.ok:
