@@ -3,8 +3,9 @@ periodic log lines without one. Terminal and logging I/O.
 
 On a terminal the line reads ``⠋ reading companies  4,200 of ~10,000  350/s  0:00:16 left``;
 without a total, the count and rate only. A scheduler's log gets the same words every
-``every`` seconds (``progress`` events, INFO), and one line when counted work that was
-reported ends, so a long pull never looks stuck and a quick one writes nothing.
+``every`` seconds (``progress`` events, INFO, with ``what``, ``records`` and, when known,
+``total``, ``rate`` and ``seconds_left``), and a ``progress_done`` line when counted work that
+was reported ends, so a long pull never looks stuck and a quick one writes nothing.
 """
 
 from __future__ import annotations
@@ -154,12 +155,15 @@ class LogProgress:
             text = f"{self._what}: {self._done:,} records in {_duration(now - self._started)}"
         else:
             text = describe(self._what, self._done, self._total, rate)
+        fields: dict[str, object] = {"what": self._what, "records": self._done}
+        if self._total is not None:
+            fields["total"] = self._total
+        if rate is not None:
+            fields["rate"] = round(rate, 1)
         left = None if finished else _left(self._done, self._total, rate)
-        log_event(
-            self._log, "progress", text, what=self._what, records=self._done, total=self._total,
-            rate=None if rate is None else round(rate, 1),
-            seconds_left=None if left is None else round(left), finished=finished,
-        )  # fmt: skip
+        if left is not None:
+            fields["seconds_left"] = round(left)
+        log_event(self._log, "progress_done" if finished else "progress", text, **fields)
         self._last = now
         self._reported = True
 
