@@ -30,12 +30,27 @@ def demo(tmp_path: Path) -> Path:
     return generate_demo(tmp_path / "demo", as_of=AS_OF, accounts=24).source_dir
 
 
-def _sync(connector: SalesforceConnector | HubSpotConnector, run_log: Path) -> SyncReport:
+def _reported_sync(
+    connector: SalesforceConnector | HubSpotConnector, run_log: Path
+) -> tuple[RecordingProgress, SyncReport]:
+    """A first sync with every progress report recorded."""
+    progress = RecordingProgress()
+    connector.report_progress(progress)
     with RunLog.open(run_log) as log:
-        return run_sync(
+        report = run_sync(
             connector, MethodSettings(), SyncOptions(), AS_OF, log, config_hash="x",
             now=lambda: datetime(2026, 11, 27, 6, 0, tzinfo=UTC),
         )  # fmt: skip
+    return progress, report
+
+
+def _every_write_reported(
+    progress: RecordingProgress, report: SyncReport, fields: str, create: str
+) -> None:
+    (created,) = progress.named(create)
+    assert created.total == created.done == len(report.plan.create) > 0
+    (written,) = progress.named(fields)
+    assert written.total == written.done == report.plan.accounts_to_update
 
 
 # -- Salesforce ------------------------------------------------------------------------------------
@@ -79,16 +94,10 @@ def test_salesforce_task_writes_report_every_record_sent(
     salesforce: FakeSalesforce, demo: Path, tmp_path: Path
 ) -> None:
     salesforce.load(demo)
-    connector = _salesforce(salesforce)
-    progress = RecordingProgress()
-    connector.report_progress(progress)
 
-    report = _sync(connector, tmp_path / "runs.sqlite")
+    progress, report = _reported_sync(_salesforce(salesforce), tmp_path / "runs.sqlite")
 
-    (created,) = progress.named("creating tasks")
-    assert created.total == created.done == len(report.plan.create) > 0
-    (fields,) = progress.named("writing Account fields")
-    assert fields.total == fields.done == report.plan.accounts_to_update
+    _every_write_reported(progress, report, "writing Account fields", "creating tasks")
 
 
 def test_salesforce_bulk_task_writes_report_the_job(
@@ -96,13 +105,12 @@ def test_salesforce_bulk_task_writes_report_the_job(
 ) -> None:
     salesforce.load(demo)
     connector = _salesforce(salesforce, bulk_ingest_threshold=1)
-    progress = RecordingProgress()
-    connector.report_progress(progress)
 
-    report = _sync(connector, tmp_path / "runs.sqlite")
+    progress, report = _reported_sync(connector, tmp_path / "runs.sqlite")
 
-    (created,) = progress.named("creating tasks (Bulk API job)")
-    assert created.total == created.done == len(report.plan.create) > 1
+    _every_write_reported(
+        progress, report, "writing Account fields (Bulk API job)", "creating tasks (Bulk API job)"
+    )
 
 
 # -- HubSpot -------------------------------------------------------------------------------------
@@ -156,12 +164,7 @@ def test_hubspot_task_writes_report_every_record_sent(
     hubspot: FakeHubSpot, demo: Path, clock: ManualClock, tmp_path: Path
 ) -> None:
     connector = _hubspot(hubspot, demo, clock)
-    progress = RecordingProgress()
-    connector.report_progress(progress)
 
-    report = _sync(connector, tmp_path / "runs.sqlite")
+    progress, report = _reported_sync(connector, tmp_path / "runs.sqlite")
 
-    (created,) = progress.named("creating tasks")
-    assert created.total == created.done == len(report.plan.create) > 0
-    (fields,) = progress.named("writing company fields")
-    assert fields.total == fields.done == report.plan.accounts_to_update
+    _every_write_reported(progress, report, "writing company fields", "creating tasks")
