@@ -315,23 +315,33 @@ def report_command(
 # --- runs ---------------------------------------------------------------------------------------
 
 
-def _given(ctx: typer.Context, name: str) -> bool:
-    """The option was typed on the command line (not taken from an environment variable)."""
-    found = ctx.get_parameter_source(name)
-    return found is not None and found.name == "COMMANDLINE"
+_RUN_LOG_OPTIONS = ("config", "source", "run_log")
 
 
-def _runs_log(
-    ctx: typer.Context, run_log: Path | None, config: Path | None, source: Path | None
-) -> Path:
+def _typed(ctx: typer.Context | None) -> dict[str, Any]:
+    """The run-log options typed on the command line (not taken from an environment variable),
+    with their values."""
+    if ctx is None:
+        return {}
+    typed = {}
+    for name in _RUN_LOG_OPTIONS:
+        found = ctx.get_parameter_source(name)
+        if found is not None and found.name == "COMMANDLINE":
+            typed[name] = ctx.params[name]
+    return typed
+
+
+def _runs_log(ctx: typer.Context) -> Path:
     """The run log ``runs`` reads: the one ``sync`` with the same options writes.
 
     ``--config``, ``--source`` and ``--run-log`` name the run log three ways; typing two of them
     is refused rather than guessed (a configuration from ``CRM_ACCOUNTS_CONFIG`` is used with
-    ``--source`` the way ``sync`` uses it).
+    ``--source`` the way ``sync`` uses it). ``runs show`` also takes them before ``show``.
     """
-    typed = [f"--{name.replace('_', '-')}" for name in ("config", "source", "run_log")
-             if _given(ctx, name)]  # fmt: skip
+    outer = ctx.parent if ctx.parent is not None and ctx.parent.command.name == "runs" else None
+    given = {**(outer.params if outer else {}), **{k: v for k, v in ctx.params.items() if v}}
+    config, source, run_log = (given.get(name) for name in _RUN_LOG_OPTIONS)
+    typed = [f"--{name.replace('_', '-')}" for name in {**_typed(outer), **_typed(ctx)}]
     if len(typed) > 1:
         raise UsageError(
             f"options {' and '.join(typed)}: give only one of --config FILE, --source DIR and"
@@ -354,7 +364,7 @@ def runs(
     """List recent sync runs, newest first."""
     if ctx.invoked_subcommand is not None:
         return
-    path = _runs_log(ctx, run_log, config, source)
+    path = _runs_log(ctx)
     summaries = read_runs(path, limit)
     console = _console()
     if not summaries:
@@ -377,7 +387,7 @@ def runs_show(
     source: RunsSourceOption = None,
 ) -> None:
     """Show one run: its counts and every failed record."""
-    detail = read_run(_runs_log(ctx, run_log, config, source), run_id)
+    detail = read_run(_runs_log(ctx), run_id)
     run = detail.summary
     console = _console()
     console.print(

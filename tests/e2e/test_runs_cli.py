@@ -35,6 +35,7 @@ def test_runs_source_lists_the_runs_of_sync_source_from_any_working_folder(
     listed = cli("runs", "--source", source, cwd=_elsewhere(tmp_path, "b"))
     relative = cli("runs", "--source", source.name, cwd=source.parent)
     shown = cli("runs", "show", "1", "--source", source, cwd=tmp_path / "b")
+    shown_too = cli("runs", "--source", source, "show", "1", cwd=tmp_path / "b")
 
     assert listed.returncode == 0, listed.stderr
     (line,) = listed.stdout.strip().splitlines()
@@ -43,6 +44,7 @@ def test_runs_source_lists_the_runs_of_sync_source_from_any_working_folder(
     assert relative.stdout == listed.stdout
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith(f"Run 1 (sync) as of {AS_OF}: ok")
+    assert shown_too.stdout == shown.stdout
     assert not (tmp_path / "a" / "crm-accounts-runs.sqlite").exists()
     assert not (tmp_path / "b" / "crm-accounts-runs.sqlite").exists()
 
@@ -72,7 +74,9 @@ def test_runs_source_uses_the_configuration_from_the_environment_as_sync_does(
         (("--config", "{config}", "--run-log", "{log}"), "--config and --run-log"),
     ],
 )
-@pytest.mark.parametrize("command", [("runs",), ("runs", "show", "1")])
+@pytest.mark.parametrize(
+    "command", [("runs",), ("runs", "show", "1"), ("runs", "{first}", "show", "1")]
+)
 def test_runs_refuses_two_ways_of_naming_the_run_log_with_exit_2(
     cli: Cli,
     source: Path,
@@ -84,7 +88,10 @@ def test_runs_refuses_two_ways_of_naming_the_run_log_with_exit_2(
     config = source.parent / "config.toml"
     given = {"config": config, "source": source, "log": tmp_path / "runs.sqlite"}
 
-    refused = cli(*command, *(option.format(**given) for option in options))
+    if "{first}" in command:  # the first option before `show`, the second after it
+        command = ("runs", *options[:2], "show", "1")
+        options = options[2:]
+    refused = cli(*(part.format(**given) for part in (*command, *options)))
 
     assert refused.returncode == 2
     assert refused.stdout == ""
