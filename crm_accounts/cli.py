@@ -17,8 +17,9 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import typer
 from rich.console import Console
@@ -318,17 +319,24 @@ def report_command(
 _RUN_LOG_OPTIONS = ("config", "source", "run_log")
 
 
-def _typed(ctx: typer.Context | None) -> dict[str, Any]:
-    """The run-log options typed on the command line (not taken from an environment variable),
-    with their values."""
+class _Invocation(Protocol):
+    """What ``runs`` reads of a command's invocation (its context)."""
+
+    params: dict[str, Any]
+
+    def get_parameter_source(self, name: str) -> Enum | None: ...
+
+
+def _typed(ctx: _Invocation | None) -> list[str]:
+    """The run-log options typed on the command line (not taken from an environment variable)."""
     if ctx is None:
-        return {}
-    typed = {}
-    for name in _RUN_LOG_OPTIONS:
-        found = ctx.get_parameter_source(name)
-        if found is not None and found.name == "COMMANDLINE":
-            typed[name] = ctx.params[name]
-    return typed
+        return []
+    sources = (ctx.get_parameter_source(name) for name in _RUN_LOG_OPTIONS)
+    return [
+        name
+        for name, found in zip(_RUN_LOG_OPTIONS, sources, strict=True)
+        if found is not None and found.name == "COMMANDLINE"
+    ]
 
 
 def _runs_log(ctx: typer.Context) -> Path:
@@ -340,8 +348,10 @@ def _runs_log(ctx: typer.Context) -> Path:
     """
     outer = ctx.parent if ctx.parent is not None and ctx.parent.command.name == "runs" else None
     given = {**(outer.params if outer else {}), **{k: v for k, v in ctx.params.items() if v}}
-    config, source, run_log = (given.get(name) for name in _RUN_LOG_OPTIONS)
-    typed = [f"--{name.replace('_', '-')}" for name in {**_typed(outer), **_typed(ctx)}]
+    config: Path | None = given.get("config")
+    source: Path | None = given.get("source")
+    run_log: Path | None = given.get("run_log")
+    typed = [f"--{name.replace('_', '-')}" for name in dict.fromkeys(_typed(outer) + _typed(ctx))]
     if len(typed) > 1:
         raise UsageError(
             f"options {' and '.join(typed)}: give only one of --config FILE, --source DIR and"

@@ -163,7 +163,8 @@ class LogProgress:
         left = None if finished else _left(self._done, self._total, rate)
         if left is not None:
             fields["seconds_left"] = round(left)
-        log_event(self._log, "progress_done" if finished else "progress", text, **fields)
+        event = "progress_done" if finished else "progress"
+        log_event(self._log, event, text, logging.INFO, **fields)
         self._last = now
         self._reported = True
 
