@@ -1,7 +1,8 @@
 """The ``crm-accounts`` command line: a thin shell over the services (terminal and file I/O).
 
 Each command parses its options, calls one function of :mod:`crm_accounts.services` and renders
-what it returns; no command reads a source, takes a lock or names a connector itself.
+what it returns with :mod:`crm_accounts.terminal`; no command reads a source, takes a lock or
+names a connector itself.
 
 Exit codes (:mod:`crm_accounts.exits`): 0 success; 1 some records were refused; 2 fix the input
 (usage, configuration, data, file-system state, credentials refused); 3 retry later (another run
@@ -13,9 +14,8 @@ periodic log lines otherwise).
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
@@ -30,10 +30,7 @@ from .errors import UsageError
 from .exits import EXIT_PARTIAL, EXIT_USAGE, run_cli
 from .logs import configure_logging
 from .progress_display import progress_display
-from .render import render_summary
-from .reports import ReportPaths
-from .services import result_document
-from .services.admin import CheckReport, SetupReport, check_source, setup_source
+from .services.admin import check_source, setup_source
 from .services.export import check_output_folder
 from .services.runlogs import locate_run_log, read_run, read_runs
 from .services.workflows import (
@@ -44,8 +41,19 @@ from .services.workflows import (
     synchronize,
     write_report_files,
 )
-from .sync.plan import SyncPlan
-from .sync.report import Movement, describe_plan, plan_document
+from .sync.report import Movement
+from .terminal import (
+    plan_json,
+    print_check,
+    print_demo,
+    print_failures,
+    print_preview,
+    print_report_paths,
+    print_run,
+    print_runs,
+    print_setup,
+    print_synced,
+)
 
 __all__ = ["app", "main"]
 
@@ -61,7 +69,6 @@ runs_app = typer.Typer(help="Recent sync runs from the run log.", no_args_is_hel
 app.add_typer(runs_app, name="runs")
 
 AS_OF_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
-_SHOWN = 40
 
 
 # --- options ------------------------------------------------------------------------------------
@@ -165,13 +172,7 @@ def _start(
     return settings, day
 
 
-# --- rendering ----------------------------------------------------------------------------------
-
-
-def _print_report_paths(console: Console, paths: ReportPaths) -> None:
-    console.print(f"Report:           {paths.html}")
-    console.print(f"Workbook:         {paths.workbook}")
-    console.print(f"Agendas:          {paths.agenda_dir} ({len(paths.agendas)} members)")
+# --- reports ------------------------------------------------------------------------------------
 
 
 def _write_reports(
@@ -183,38 +184,7 @@ def _write_reports(
     link: Link | None = None,
 ) -> None:
     paths = write_report_files(result, folder, settings, moved, now=_now, link=link)
-    _print_report_paths(console, paths)
-
-
-def _print_plan_lines(console: Console, lines: list[str], empty: str) -> None:
-    if not lines:
-        console.print(empty)
-    for text in lines[:_SHOWN]:
-        console.print(f"  {text}", markup=False)
-    if len(lines) > _SHOWN:
-        console.print(f"  ... and {len(lines) - _SHOWN} more accounts (--json lists them all)")
-
-
-def _print_totals(console: Console, totals: Mapping[str, int]) -> None:
-    console.print(
-        "Totals: "
-        f"{totals['accounts_changed']} accounts with field changes "
-        f"({totals['manual_edits_overwritten']} manual edits overwritten, "
-        f"{totals['conflicts_kept']} conflicts kept); tasks: {totals['tasks_to_create']} to "
-        f"create, {totals['tasks_to_reschedule']} to reschedule, {totals['tasks_to_close']} to "
-        f"close, {totals['tasks_kept']} already right."
-    )
-
-
-def _plan_json(result: MethodResult, sync_plan: SyncPlan, moved: Sequence[Movement]) -> str:
-    document: dict[str, Any] = result_document(result)
-    document["sync"] = plan_document(sync_plan, result)
-    document["movements"] = [
-        {"account_id": m.account_id, "from": m.segment_before, "to": m.segment_now,
-         "position_from": m.position_before, "position_to": m.position_now}
-        for m in moved
-    ]  # fmt: skip
-    return json.dumps(document, indent=2) + "\n"
+    print_report_paths(console, paths)
 
 
 # --- plan, sync, report -------------------------------------------------------------------------
@@ -240,21 +210,9 @@ def plan(
     if report is not None:
         _write_reports(_console(stderr=as_json), result, report, settings, found.moved, found.link)
     if as_json:
-        sys.stdout.write(_plan_json(result, found.plan, found.moved))
+        sys.stdout.write(plan_json(result, found.plan, found.moved))
         return
-    console = _console()
-    render_summary(console, result)
-    console.print()
-    if found.moved:
-        console.print(
-            "Moved since the last sync: " + "; ".join(movement.text() for movement in found.moved)
-        )
-    console.print("What a sync would change:")
-    lines = [line.text() for line in describe_plan(found.plan, result)]
-    _print_plan_lines(console, lines, "  nothing: the CRM is up to date.")
-    _print_totals(console, found.plan.totals())
-    if export is not None:
-        console.print(f"Result tables written to {export}")
+    print_preview(_console(), found, export)
 
 
 @app.command()
@@ -273,22 +231,12 @@ def sync(
         synced = synchronize(
             settings, source, day, now=_now, run_log=run_log, export=export, progress=progress
         )
-    outcome = synced.outcome
-    failures = outcome.applied.failures
     console = _console()
-    console.print(f"Sync run {outcome.run_id} as of {day}: {outcome.status}.")
-    lines = [line.text() for line in describe_plan(outcome.plan, outcome.result)]
-    _print_plan_lines(console, lines, "Nothing to change: the CRM was up to date; nothing written.")
-    _print_totals(console, outcome.plan.totals())
-    console.print(f"{len(outcome.applied.outcomes)} records written, {len(failures)} failed.")
+    print_synced(console, synced, day)
     if report is not None:
-        _write_reports(console, outcome.result, report, settings, synced.moved, synced.link)
-    for failure in failures[:_SHOWN]:
-        console.print(f"  failed: {failure.kind} {failure.ref}: {failure.error}", markup=False)
-    if failures:
-        console.print(
-            f"The next sync retries them. Details: crm-accounts runs show {outcome.run_id}"
-        )
+        _write_reports(console, synced.outcome.result, report, settings, synced.moved, synced.link)
+    print_failures(console, synced)
+    if synced.outcome.applied.failures:
         raise typer.Exit(EXIT_PARTIAL)
 
 
@@ -310,7 +258,7 @@ def report_command(
     settings, day = _start(log_format, config, source, as_of, None, ("--out", out))
     with progress_display(_console(stderr=True)) as progress:
         written = report(settings, source, day, out, now=_now, run_log=run_log, progress=progress)
-    _print_report_paths(_console(), written.paths)
+    print_report_paths(_console(), written.paths)
 
 
 # --- runs ---------------------------------------------------------------------------------------
@@ -375,17 +323,7 @@ def runs(
     if ctx.invoked_subcommand is not None:
         return
     path = _runs_log(ctx)
-    summaries = read_runs(path, limit)
-    console = _console()
-    if not summaries:
-        console.print(f"No runs yet in {path}.")
-    for run in summaries:
-        counts = ", ".join(f"{k} {v}" for k, v in run.counts.items() if v)
-        console.print(
-            f"{run.id:>5}  {run.started_at:%Y-%m-%d %H:%M}  as of {run.as_of}  "
-            f"{run.status:<11} {counts}",
-            markup=False,
-        )
+    print_runs(_console(), path, read_runs(path, limit))
 
 
 @runs_app.command("show")
@@ -397,20 +335,7 @@ def runs_show(
     source: RunsSourceOption = None,
 ) -> None:
     """Show one run: its counts and every failed record."""
-    detail = read_run(_runs_log(ctx), run_id)
-    run = detail.summary
-    console = _console()
-    console.print(
-        f"Run {run.id} ({run.command}) as of {run.as_of}: {run.status}\n"
-        f"started {run.started_at:%Y-%m-%d %H:%M:%S}, ended "
-        f"{f'{run.ended_at:%Y-%m-%d %H:%M:%S}' if run.ended_at else '-'}; config {run.config_hash}",
-        markup=False,
-    )
-    for key, value in run.counts.items():
-        console.print(f"  {key}: {value}", markup=False)
-    console.print(f"{detail.outcomes} records, {len(detail.failures)} failed.")
-    for failure in detail.failures:
-        console.print(f"  {failure.kind} {failure.ref}: {failure.error}", markup=False)
+    print_run(_console(), read_run(_runs_log(ctx), run_id))
 
 
 # --- check, setup -------------------------------------------------------------------------------
@@ -423,20 +348,9 @@ def check(config: ConfigOption = None, source: SourceOption = None) -> None:
     settings = _load(config, source)
     with progress_display(_console(stderr=True)) as progress:
         checked = check_source(settings, source, progress=progress)
-    _print_check(_console(), checked)
+    print_check(_console(), checked)
     if checked.errors:
         raise typer.Exit(EXIT_USAGE)
-
-
-def _print_check(console: Console, checked: CheckReport) -> None:
-    if checked.kind == "csv":
-        console.print(
-            "ok: the CSV folder reads cleanly; target columns are added by the first sync"
-        )
-        return
-    for finding in checked.findings:
-        console.print(str(finding), markup=False)
-    console.print(f"{len(checked.findings)} checks, {checked.errors} errors.")
 
 
 @app.command()
@@ -449,39 +363,10 @@ def setup(
     """Print (or create with --apply) the CRM fields that write-back needs."""
     configure_logging("text", sys.stderr)
     settings = _load(config, None) if config is not None else Config()
-    console = _console()
-    if settings.source.kind == "csv":
-        console.print("Nothing to set up for a CSV folder: the first sync adds the columns.")
-        return
     done = setup_source(settings, apply=apply)
-    _print_setup(console, done, applying=apply)
+    print_setup(_console(), done, applying=apply)
     if done.failed:
         raise typer.Exit(EXIT_USAGE)
-
-
-def _print_setup(console: Console, done: SetupReport, *, applying: bool) -> None:
-    """The definitions (HubSpot: one line each first), then the findings of ``--apply``."""
-    if done.kind == "hubspot":
-        for definition in done.definitions:
-            body = definition["body"]
-            what = f"{definition['kind']} {body['name']!r} on {definition['object']}"
-            kind = (
-                f" ({body['type']}, {body['fieldType']})"
-                if definition["kind"] == "property"
-                else ""
-            )
-            console.print(f"  create {what}{kind}", markup=False)
-    console.print(json.dumps(list(done.definitions), indent=2), markup=False)
-    if not applying:
-        count = len(done.definitions)
-        console.print(
-            f"{count} field definitions; run with --apply to create them."
-            if done.kind == "salesforce"
-            else f"{count} definitions; run with --apply to create the missing ones."
-        )
-        return
-    for finding in done.findings or ():
-        console.print(str(finding), markup=False)
 
 
 # --- demo ---------------------------------------------------------------------------------------
@@ -504,27 +389,8 @@ def demo(
     day = _parse_as_of(as_of)
     with progress_display(_console(stderr=True)) as progress:
         done = run_demo(out, day, now=_now, progress=progress)
-    result = done.syncs[0].result
-    render_summary(console, result)
-    console.print()
-    for number, synced in enumerate(done.syncs, start=1):
-        totals = synced.plan.totals()
-        console.print(
-            f"Sync {number}: {len(synced.applied.outcomes)} records written "
-            f"({totals['accounts_changed']} accounts updated, {totals['tasks_to_create']} tasks "
-            f"created, {totals['tasks_kept']} tasks already right)."
-        )
-    console.print()
-    console.print(f"Sample CRM data:  {done.source_dir} (synced: kam_* columns, tasks.csv)")
-    console.print(f"Configuration:    {done.config_path}")
-    console.print(f"Run log:          {done.run_log}")
-    console.print(f"Result tables:    {', '.join(str(p) for p in done.exported)}")
-    console.print(
-        f"Try it yourself:  crm-accounts plan --config {done.config_path} --as-of {day}\n"
-        f"                  crm-accounts runs --config {done.config_path}"
-    )
-    console.print()
-    _write_reports(console, result, out / "report", done.config, ())
+    print_demo(console, done, day)
+    _write_reports(console, done.syncs[0].result, out / "report", done.config, ())
 
 
 def main() -> None:
