@@ -67,31 +67,21 @@ def test_runs_source_uses_the_configuration_from_the_environment_as_sync_does(
 
 
 @pytest.mark.parametrize(
-    ("options", "named"),
+    ("arguments", "named"),
     [
-        (("--config", "{config}", "--source", "{source}"), "--config and --source"),
-        (("--source", "{source}", "--run-log", "{log}"), "--source and --run-log"),
-        (("--config", "{config}", "--run-log", "{log}"), "--config and --run-log"),
+        ("runs --config {config} --source {source}", "--config and --source"),
+        ("runs --source {source} --run-log {log}", "--source and --run-log"),
+        ("runs show 1 --config {config} --run-log {log}", "--config and --run-log"),
+        ("runs --config {config} show 1 --source {source}", "--config and --source"),
     ],
 )
-@pytest.mark.parametrize(
-    "command", [("runs",), ("runs", "show", "1"), ("runs", "{first}", "show", "1")]
-)
 def test_runs_refuses_two_ways_of_naming_the_run_log_with_exit_2(
-    cli: Cli,
-    source: Path,
-    tmp_path: Path,
-    options: tuple[str, ...],
-    named: str,
-    command: tuple[str, ...],
+    cli: Cli, source: Path, tmp_path: Path, arguments: str, named: str
 ) -> None:
-    config = source.parent / "config.toml"
-    given = {"config": config, "source": source, "log": tmp_path / "runs.sqlite"}
+    given = {"config": source.parent / "config.toml", "source": source,
+             "log": tmp_path / "runs.sqlite"}  # fmt: skip
 
-    if "{first}" in command:  # the first option before `show`, the second after it
-        command = ("runs", *options[:2], "show", "1")
-        options = options[2:]
-    refused = cli(*(part.format(**given) for part in (*command, *options)))
+    refused = cli(*(word.format(**given) for word in arguments.split()))
 
     assert refused.returncode == 2
     assert refused.stdout == ""
