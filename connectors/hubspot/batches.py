@@ -18,6 +18,7 @@ from typing import Any
 
 from crm_accounts.connectors.retry import map_ordered
 from crm_accounts.logs import redact
+from crm_accounts.progress import Progress
 
 from . import queries
 from .http import ApiError, HubSpotHttp, error_details
@@ -79,10 +80,16 @@ def read_update_answer(
 
 
 def batch_update(
-    http: HubSpotHttp, max_workers: int, object_type: str, kind: str, inputs: list[dict[str, Any]]
+    http: HubSpotHttp,
+    max_workers: int,
+    object_type: str,
+    kind: str,
+    inputs: list[dict[str, Any]],
+    progress: Progress,
+    what: str,
 ) -> list[Outcome]:
     """Send update ``inputs`` 100 a call, ``max_workers`` calls at a time; one outcome per
-    input, by id."""
+    input, by id. Progress is reported as ``what``."""
     path = f"/crm/v3/objects/{object_type}/batch/update"
 
     def send(chunk: list[dict[str, Any]]) -> dict[str, Outcome]:
@@ -103,9 +110,11 @@ def batch_update(
                 continue
             read_update_answer(response.status, response.body, ids, outcomes)
             break
+        progress.advance(len(chunk))
         return outcomes
 
     outcomes: dict[str, Outcome] = {}
+    progress.begin(what, len(inputs))
     for found in map_ordered(send, list(queries.chunks(inputs, queries.WRITE_BATCH)), max_workers):
         outcomes.update(found)
     return [outcomes.get(str(item["id"]), Outcome(error="not sent")) for item in inputs]

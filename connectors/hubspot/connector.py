@@ -14,6 +14,7 @@ from typing import Any
 
 from crm_accounts.config import HubSpotSection
 from crm_accounts.errors import ConfigError
+from crm_accounts.progress import Progress
 
 from ..composed import ComposedConnector
 from .auth import read_token
@@ -62,6 +63,12 @@ class HubSpotConnector(ComposedConnector):
                 f"closed; {CLOSED_TASK_STATUS} is its only closed task status: set 'Completed' "
                 "or leave the key out"
             )
+
+    def report_progress(self, progress: Progress) -> None:
+        """Report every search (with its ``total``), list read and write to ``progress``."""
+        self.source.reader.progress = progress
+        self.writer.progress = progress
+        self.writer.tasks.progress = progress
 
     @classmethod
     def from_config(

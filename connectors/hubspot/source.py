@@ -46,6 +46,7 @@ from crm_accounts.domain.model import Activity, Contact, Member, PsuRole, Revenu
 from crm_accounts.domain.revenue import Period
 from crm_accounts.logs import log_event
 from crm_accounts.ports import AccountRecord, TaskRecord
+from crm_accounts.progress import counted
 
 from . import queries
 from .currency import CurrencyConverter
@@ -150,9 +151,13 @@ class HubSpotSource:
         return prefetched(records, 2 * queries.ASSOCIATION_BATCH)
 
     def _list(self, object_type: str, properties: tuple[str, ...]) -> Iterator[dict[str, Any]]:
-        return self.http.pages(
+        """All records of ``object_type``; the list endpoint says no total (none reported)."""
+        progress = self.reader.progress
+        progress.begin(f"reading {object_type}")
+        pages = self.http.pages(
             f"list_{object_type}", f"/crm/v3/objects/{object_type}", queries.list_query(properties)
         )
+        return counted(pages, progress)
 
     # -- accounts ---------------------------------------------------------------------------------
 

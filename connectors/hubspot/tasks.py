@@ -35,6 +35,7 @@ from crm_accounts.connectors.retry import map_ordered
 from crm_accounts.errors import FatalConnectorError, RetriableError
 from crm_accounts.logs import log_event
 from crm_accounts.ports import TaskClose, TaskDraft, TaskRecord, TaskUpdate, WriteResult
+from crm_accounts.progress import SILENT, Progress
 
 from . import queries
 from .batches import Outcome, batch_update, error_text
@@ -84,6 +85,8 @@ class TaskWriter:
         self.state = state
         self.tasks_by_id = tasks_by_id
         self.zone = ZoneInfo(section.timezone)
+        #: Told what each write sends and how many records went so far.
+        self.progress: Progress = SILENT
 
     def _created_anyway(self, drafts: list[TaskDraft]) -> dict[str, Outcome] | None:
         """The drafts of a create whose answer was lost that HubSpot did create, found through
@@ -168,6 +171,11 @@ class TaskWriter:
                 outcomes[draft.key] = Outcome(error=message)
         return outcomes
 
+    def _create_counted(self, drafts: list[TaskDraft]) -> dict[str, Outcome]:
+        outcomes = self._create(drafts)
+        self.progress.advance(len(drafts))
+        return outcomes
+
     def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]:
         """Create open tasks carrying their key, associated with company and contact."""
         results: list[WriteResult | None] = [None] * len(drafts)
@@ -191,7 +199,8 @@ class TaskWriter:
         batches = [
             [drafts[i] for i in chunk] for chunk in queries.chunks(accepted, queries.WRITE_BATCH)
         ]
-        for found in map_ordered(self._create, batches, self.section.max_workers):
+        self.progress.begin("creating tasks", len(accepted))
+        for found in map_ordered(self._create_counted, batches, self.section.max_workers):
             outcomes.update(found)
         for index in accepted:
             draft = drafts[index]
@@ -226,8 +235,15 @@ class TaskWriter:
             accepted.append(index)
             taken.add(change.id)
         inputs = [build(i) for i in accepted]
+        what = "closing tasks" if closing else "rescheduling tasks"
         outcomes = batch_update(
-            self.http, self.section.max_workers, "tasks", "tasks_update", inputs
+            self.http,
+            self.section.max_workers,
+            "tasks",
+            "tasks_update",
+            inputs,
+            self.progress,
+            what,
         )
         for index, outcome in zip(accepted, outcomes, strict=True):
             change = changes[index]

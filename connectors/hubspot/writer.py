@@ -35,6 +35,7 @@ from crm_accounts.ports import (
     TaskUpdate,
     WriteResult,
 )
+from crm_accounts.progress import SILENT, Progress
 
 from . import queries
 from .batches import Outcome, batch_update
@@ -73,6 +74,8 @@ class HubSpotWriter:
         self.tasks = tasks
         self.fields = dict(section.fields)
         self._numeric: frozenset[str] | None = None
+        #: Told what each write sends and how many records went so far.
+        self.progress: Progress = SILENT
 
     # -- preflight --------------------------------------------------------------------------------
 
@@ -199,7 +202,13 @@ class HubSpotWriter:
             zip(
                 (str(x["id"]) for x in inputs),
                 batch_update(
-                    self.http, self.section.max_workers, "companies", "companies_update", inputs
+                    self.http,
+                    self.section.max_workers,
+                    "companies",
+                    "companies_update",
+                    inputs,
+                    self.progress,
+                    "writing company fields",
                 ),
                 strict=True,
             )

@@ -1,4 +1,7 @@
-"""The composition root: the one place that picks and builds a concrete connector."""
+"""The composition root: the one place that picks and builds a concrete connector.
+
+:mod:`.admin` (``check``, ``setup``) is the only other module that names the CRM connectors.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,26 @@ from pathlib import Path
 from ..config import Config
 from ..errors import ConfigError
 from ..ports import Connector
+from ..progress import SILENT, Progress, ReportsProgress
 
 __all__ = ["open_connector"]
 
 
-def open_connector(config: Config, *, source_dir: Path | None = None) -> Connector:
-    """The connector the config names; ``source_dir`` (``--source``) forces a CSV folder."""
+def open_connector(
+    config: Config, *, source_dir: Path | None = None, progress: Progress = SILENT
+) -> Connector:
+    """The connector the config names; ``source_dir`` (``--source``) forces a CSV folder.
+
+    A connector that can report its progress (:class:`~crm_accounts.progress.ReportsProgress`)
+    reports to ``progress``.
+    """
+    connector = _build(config, source_dir)
+    if progress is not SILENT and isinstance(connector, ReportsProgress):
+        connector.report_progress(progress)
+    return connector
+
+
+def _build(config: Config, source_dir: Path | None) -> Connector:
     from crm_accounts.connectors.csv import CsvConnector
 
     if source_dir is not None:
