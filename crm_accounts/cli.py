@@ -25,6 +25,7 @@ from .config import Config, load_config
 from .domain.method import MethodResult
 from .errors import UsageError
 from .exits import EXIT_PARTIAL, EXIT_USAGE, run_cli
+from .i18n import language
 from .logs import configure_logging, log_event
 from .ports import RecordLinks, RemembersTasks
 from .render import render_summary
@@ -111,13 +112,14 @@ def _write_reports(
     result: MethodResult,
     folder: Path,
     settings: Config,
-    moved: Sequence[Movement],
+    moved: Sequence[Movement] | None,
     connector: object = None,
 ) -> ReportPaths:
+    """``moved`` is ``None`` when the run log holds no previous sync to compare with."""
     link = connector.record_url if isinstance(connector, RecordLinks) else None
     paths = write_reports(
         result, folder, default_capacity=settings.settings().plan.capacity_per_week,
-        generated_at=_now(), movements=moved, link=link,
+        generated_at=_now(), movements=moved, link=link, lang=language(settings.output.language),
     )  # fmt: skip
     console.print(f"Report:           {paths.html}")
     console.print(f"Workbook:         {paths.workbook}")
@@ -144,7 +146,9 @@ def _load(config_path: Path | None, source: Path | None) -> Config:
 
 
 def _options(config: Config) -> SyncOptions:
-    return SyncOptions(config.sync.overwrite_manual_edits, config.plan.closed_status)
+    return SyncOptions(
+        config.sync.overwrite_manual_edits, config.plan.closed_status, config.output.language
+    )
 
 
 def _recall_tasks(connector: object, path: Path) -> None:
@@ -237,7 +241,8 @@ def plan(
     if export is not None:
         export_tables(pulled.result, export)
     if report is not None:
-        _write_reports(_console(stderr=as_json), pulled.result, report, settings, moved, connector)
+        _write_reports(_console(stderr=as_json), pulled.result, report, settings,
+                       moved if previous else None, connector)  # fmt: skip
     if as_json:
         document: dict[str, Any] = result_document(pulled.result)
         document["sync"] = plan_document(sync_plan, pulled.result)
@@ -249,7 +254,7 @@ def plan(
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
     console = _console()
-    render_summary(console, pulled.result)
+    render_summary(console, pulled.result, language(settings.output.language))
     console.print()
     if moved:
         console.print(
@@ -315,8 +320,8 @@ def sync(
     _print_totals(console, outcome.plan.totals())
     console.print(f"{len(outcome.applied.outcomes)} records written, {len(failures)} failed.")
     if report is not None:
-        _write_reports(console, outcome.result, report, settings,
-                       movements(outcome.result, previous), connector)  # fmt: skip
+        moved = movements(outcome.result, previous) if previous else None
+        _write_reports(console, outcome.result, report, settings, moved, connector)
     for failure in failures[:_SHOWN]:
         console.print(f"  failed: {failure.kind} {failure.ref}: {failure.error}", markup=False)
     if failures:
@@ -346,7 +351,7 @@ def report_command(
     with _steps(_console(stderr=True)) as step:
         pulled = pull(connector, settings.settings(), day, step=step)
     _, previous = _run_log_view(run_log or settings.run_log_path(source))
-    moved = movements(pulled.result, previous)
+    moved = movements(pulled.result, previous) if previous else None
     _write_reports(_console(), pulled.result, out, settings, moved, connector)
 
 
@@ -559,9 +564,10 @@ def demo(
                     step=step,
                 )
             )
+        previous = log.previous_standing(before_run=syncs[-1].run_id)
     result = syncs[0].result
     exported = export_tables(result, out / "results")
-    render_summary(console, result)
+    render_summary(console, result, language(config.output.language))
     console.print()
     for number, report in enumerate(syncs, start=1):
         totals = report.plan.totals()
@@ -580,7 +586,9 @@ def demo(
         f"                  crm-accounts runs --config {folder.config_path}"
     )
     console.print()
-    _write_reports(console, result, out / "report", config, ())
+    # The report compares the second sync with the first, as a nightly job's report would.
+    moved = movements(syncs[-1].result, previous) if previous else None
+    _write_reports(console, result, out / "report", config, moved)
 
 
 def main() -> None:
