@@ -11,6 +11,7 @@ index is a plain list of links without it). No file I/O.
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -75,6 +76,13 @@ class Unscheduled:
     reason: str
 
 
+def _escaped(value: object) -> object:
+    """Text escaped as the report always escaped it (``&quot;``, ``&#x27;``); markup as is."""
+    if isinstance(value, Markup) or not isinstance(value, str):
+        return value
+    return Markup(html.escape(value, quote=True))
+
+
 @cache
 def _environment(code: str) -> Environment:
     environment = Environment(
@@ -85,6 +93,7 @@ def _environment(code: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_escaped,
     )
     lang = language(code)
     environment.install_gettext_translations(  # type: ignore[attr-defined]
