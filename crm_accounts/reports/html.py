@@ -39,7 +39,7 @@ from .matrix import AccountMatrix, top_accounts
 from .palette import NOT_PLANNED, SEGMENT_COLOURS, STATUS_COLOURS, STATUS_LABELS
 from .whitespace import suggestions_counts, whitespace_by_account
 
-__all__ = ["MAX_ROWS", "render_html"]
+__all__ = ["MAX_ROWS", "matrix_anchors", "render_html"]
 
 #: Long tables (gaps, unscheduled contacts) show this many rows; the CSV export has them all.
 MAX_ROWS = 500
@@ -103,7 +103,7 @@ def _environment(code: str) -> Environment:
     return environment
 
 
-def _anchors(matrices: Sequence[AccountMatrix]) -> dict[str, str]:
+def matrix_anchors(matrices: Sequence[AccountMatrix]) -> dict[str, str]:
     """A unique element id per drawn matrix, readable where the account id allows."""
     anchors: dict[str, str] = {}
     used: set[str] = set()
@@ -286,7 +286,7 @@ def render_html(
         "scores": scores, "positions": result.rating.position_of(),
         "open_gaps": result.open_gaps(), "coverage": result.coverage,
         "stages_text": stages_text,
-        "top": top, "left_out": left_out, "anchors": _anchors(top),
+        "top": top, "left_out": left_out, "anchors": matrix_anchors(top),
         "gap_codes": [(code, GAP_WORDS[code]) for code in GapCode],
         "gaps_by_account": per_account,
         "gap_totals": Counter(gap.code for gap in result.matrix.gaps),
