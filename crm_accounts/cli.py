@@ -25,7 +25,7 @@ from .config import Config, load_config
 from .domain.method import MethodResult
 from .errors import UsageError
 from .exits import EXIT_PARTIAL, EXIT_USAGE, run_cli
-from .i18n import language
+from .i18n import Language, language
 from .logs import configure_logging, log_event
 from .ports import RecordLinks, RemembersTasks
 from .render import render_summary
@@ -254,28 +254,32 @@ def plan(
         sys.stdout.write(json.dumps(document, indent=2) + "\n")
         return
     console = _console()
-    render_summary(console, pulled.result, language(settings.output.language))
+    lang = language(settings.output.language)
+    _ = lang._
+    render_summary(console, pulled.result, lang)
     console.print()
     if moved:
         console.print(
-            "Moved since the last sync: " + "; ".join(movement.text() for movement in moved)
+            _("Moved since the last sync: %(moves)s")
+            % {"moves": "; ".join(movement.text(lang) for movement in moved)}
         )
-    console.print("What a sync would change:")
-    lines = [line.text() for line in describe_plan(sync_plan, pulled.result)]
-    _print_plan_lines(console, lines, "  nothing: the CRM is up to date.")
-    _print_totals(console, sync_plan.totals())
+    console.print(_("What a sync would change:"))
+    lines = [line.text(lang) for line in describe_plan(sync_plan, pulled.result)]
+    _print_plan_lines(console, lines, _("  nothing: the CRM is up to date."))
+    _print_totals(console, sync_plan.totals(), lang)
     if export is not None:
-        console.print(f"Result tables written to {export}")
+        console.print(_("Result tables written to %(folder)s") % {"folder": export})
 
 
-def _print_totals(console: Console, totals: Mapping[str, int]) -> None:
+def _print_totals(console: Console, totals: Mapping[str, int], lang: Language) -> None:
     console.print(
-        "Totals: "
-        f"{totals['accounts_changed']} accounts with field changes "
-        f"({totals['manual_edits_overwritten']} manual edits overwritten, "
-        f"{totals['conflicts_kept']} conflicts kept); tasks: {totals['tasks_to_create']} to "
-        f"create, {totals['tasks_to_reschedule']} to reschedule, {totals['tasks_to_close']} to "
-        f"close, {totals['tasks_kept']} already right."
+        lang._(
+            "Totals: %(accounts_changed)s accounts with field changes "
+            "(%(manual_edits_overwritten)s manual edits overwritten, %(conflicts_kept)s conflicts "
+            "kept); tasks: %(tasks_to_create)s to create, %(tasks_to_reschedule)s to reschedule, "
+            "%(tasks_to_close)s to close, %(tasks_kept)s already right."
+        )
+        % totals
     )
 
 
@@ -314,11 +318,20 @@ def sync(
     log_event(logger, "run_finished", f"run {outcome.run_id} {outcome.status}",
               run_id=outcome.run_id, status=outcome.status, **counts)  # fmt: skip
     console = _console()
-    console.print(f"Sync run {outcome.run_id} as of {day}: {outcome.status}.")
-    lines = [line.text() for line in describe_plan(outcome.plan, outcome.result)]
-    _print_plan_lines(console, lines, "Nothing to change: the CRM was up to date; nothing written.")
-    _print_totals(console, outcome.plan.totals())
-    console.print(f"{len(outcome.applied.outcomes)} records written, {len(failures)} failed.")
+    lang = language(settings.output.language)
+    _ = lang._
+    console.print(
+        _("Sync run %(run)s as of %(day)s: %(status)s.")
+        % {"run": outcome.run_id, "day": lang.day(day), "status": outcome.status}
+    )
+    lines = [line.text(lang) for line in describe_plan(outcome.plan, outcome.result)]
+    nothing = _("Nothing to change: the CRM was up to date; nothing written.")
+    _print_plan_lines(console, lines, nothing)
+    _print_totals(console, outcome.plan.totals(), lang)
+    console.print(
+        _("%(written)s records written, %(failed)s failed.")
+        % {"written": len(outcome.applied.outcomes), "failed": len(failures)}
+    )
     if report is not None:
         moved = movements(outcome.result, previous) if previous else None
         _write_reports(console, outcome.result, report, settings, moved, connector)

@@ -1,7 +1,8 @@
 """``[output] language`` end to end, and the report's Movements section after real syncs.
 
 A language switch is a normal sync: the open tasks keep their ids and keys and get the new
-words; nothing is created, and the next run writes nothing.
+words; nothing is created, and the next run writes nothing. The terminal summary follows the
+language too.
 """
 
 from __future__ import annotations
@@ -70,9 +71,9 @@ def test_switching_to_dutch_rewrites_the_open_tasks_and_creates_none(
     assert _column(after, "due_date") == _column(before, "due_date")
     assert all(s.startswith("Contact opnemen met ") for s in _column(after, "subject").values())
     assert all("taaksleutel" in d for d in _column(after, "description").values())
-    assert f"tasks: 0 to create, {len(before)} to reschedule" in switched.stdout
+    assert f"taken: 0 aan te maken, {len(before)} te verzetten" in switched.stdout
     assert again.returncode == 0
-    assert "Nothing to change" in again.stdout
+    assert "Niets te wijzigen: het CRM was bij; niets geschreven." in again.stdout
     assert _tasks(config) == after
 
 
