@@ -93,6 +93,10 @@ class Language:
     def n_(self, singular: str, plural: str, count: int) -> str:
         return self._translations.ngettext(singular, plural, count)
 
+    def p_(self, context: str, message: str) -> str:
+        """``message`` in ``context``, for a word that translates differently by use."""
+        return self._translations.pgettext(context, message)
+
     def day(self, value: date | None) -> str:
         """A date as the language writes it; ``-`` for none."""
         return "-" if value is None else format_date(value, self._date_pattern, locale=self.locale)

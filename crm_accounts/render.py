@@ -99,7 +99,7 @@ def _intensify(console: Console, result: MethodResult, lang: Language) -> None:
     gaps.add_column(_("code"))
     gaps.add_column(_("count"), justify="right")
     for code, number in sorted(counts.items()):
-        gaps.add_row(code, str(number))
+        gaps.add_row(_(code), str(number))
     console.print(gaps)
 
     scheduled = [p for p in result.plan if p.status is PlanStatus.SCHEDULED]
@@ -126,7 +126,8 @@ def _intensify(console: Console, result: MethodResult, lang: Language) -> None:
     )
     if unscheduled:
         table = Table(title=_("Unscheduled (over capacity)"), title_justify="left")
-        for column in (_("account"), _("member"), _("contact"), _("pair status"), _("due"),
+        due = lang.p_("column", "due")
+        for column in (_("account"), _("member"), _("contact"), _("pair status"), due,
                        _("days overdue")):  # fmt: skip
             table.add_column(column)
         for planned in unscheduled[:_UNSCHEDULED_SHOWN]:

@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
@@ -40,19 +41,31 @@ def _method_map() -> list[tuple[str, str]]:
     return [(pattern, method) for method, pattern in sections]
 
 
-def _extracted() -> set[str | tuple[str, str]]:
-    found: set[str | tuple[str, str]] = set()
+Message = tuple[str | None, str | tuple[str, str]]  # (context, id or singular and plural)
+
+
+def _extracted() -> set[Message]:
+    found: set[Message] = set()
     options = {"crm_accounts/reports/templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
-    keywords = {"_": None, "N_": None, "n_": (1, 2)}
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    keywords = {"_": None, "N_": None, "n_": (1, 2), "p_": ((1, "c"), 2), "pgettext": ((1, "c"), 2)}
+    for _file, _line, message, _comments, context in extract_from_dir(
         str(ROOT), _method_map(), options, keywords
     ):
-        found.add(message if isinstance(message, str) else (message[0], message[1]))
+        found.add((context, message if isinstance(message, str) else (message[0], message[1])))
     return found
 
 
+def _catalog(path: Path) -> dict[Message, Any]:
+    with path.open("rb") as handle:
+        return {
+            (m.context, m.id if isinstance(m.id, str) else (m.id[0], m.id[1])): m
+            for m in read_po(handle)
+            if m.id
+        }
+
+
 @pytest.fixture(scope="module")
-def extracted() -> set[str | tuple[str, str]]:
+def extracted() -> set[Message]:
     messages = _extracted()
     assert len(messages) > 200, "the extraction should find the report's words"
     return messages
@@ -60,14 +73,12 @@ def extracted() -> set[str | tuple[str, str]]:
 
 @pytest.mark.parametrize("code", [c for c in available_languages() if c != SOURCE_LANGUAGE])
 def test_every_message_in_the_code_has_a_translation_in_each_catalog(
-    code: str, extracted: set[str | tuple[str, str]]
+    code: str, extracted: set[Message]
 ) -> None:
-    with catalog_path(code).open("rb") as handle:
-        catalog = read_po(handle)
     translated = {
-        (m.id if isinstance(m.id, str) else tuple(m.id)): m
-        for m in catalog
-        if m.id and not m.fuzzy and all(m.string if isinstance(m.string, tuple) else [m.string])
+        key
+        for key, m in _catalog(catalog_path(code)).items()
+        if not m.fuzzy and all(m.string if isinstance(m.string, tuple) else [m.string])
     }
 
     missing = sorted(str(message) for message in extracted if message not in translated)
@@ -89,13 +100,8 @@ def test_translations_keep_every_placeholder_of_their_message(code: str) -> None
             assert set(PLACEHOLDER.findall(text)) == wanted, (message.id, text)
 
 
-def test_the_template_of_messages_lists_what_the_code_holds(
-    extracted: set[str | tuple[str, str]],
-) -> None:
-    with (LOCALE_DIR / f"{CATALOG_DOMAIN}.pot").open("rb") as handle:
-        template = {
-            (m.id if isinstance(m.id, str) else tuple(m.id)) for m in read_po(handle) if m.id
-        }
+def test_the_template_of_messages_lists_what_the_code_holds(extracted: set[Message]) -> None:
+    template = set(_catalog(LOCALE_DIR / f"{CATALOG_DOMAIN}.pot"))
 
     assert template == extracted, "rerun pybabel extract (docs/reports.md, Output language)"
 
