@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -29,7 +28,6 @@ from ..domain.contact_plan import GapCode, PairStatus
 from ..domain.method import MethodResult
 from ..domain.model import Segment
 from ..domain.planning import PlannedContact, PlanStatus
-from ..domain.rating import criterion_value
 from ..domain.segmentation import GROUPS
 from ..i18n import N_, Language, language
 from ..sync.report import Movement
@@ -37,6 +35,7 @@ from ..words import role_word
 from .charts import pareto_svg, weekly_load_svg
 from .matrix import AccountMatrix, top_accounts
 from .palette import NOT_PLANNED, SEGMENT_COLOURS, STATUS_COLOURS, STATUS_LABELS
+from .scores import rating_scores
 from .whitespace import suggestions_counts, whitespace_by_account
 
 __all__ = ["MAX_ROWS", "matrix_anchors", "render_html"]
@@ -56,16 +55,6 @@ GAP_WORDS: dict[GapCode, str] = {
     GapCode.GATEKEEPER_ONLY: N_("gatekeeper only"),
 }
 _UNSAFE_ID = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    """One criterion of one rated account: the score it was ranked on, its rank, and why a
-    score is missing (``note``; empty when the score is there)."""
-
-    value: str
-    rank: Decimal
-    note: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,45 +104,6 @@ def matrix_anchors(matrices: Sequence[AccountMatrix]) -> dict[str, str]:
         used.add(anchor)
         anchors[matrix.account_id] = anchor
     return anchors
-
-
-def _scores(result: MethodResult, lang: Language) -> tuple[dict[str, list[Score]], list[str]]:
-    """Per rated account its scores beside its ranks, and one warning line per unusable score."""
-    scores: dict[str, list[Score]] = {}
-    warnings: list[str] = []
-    for rated in result.rating.accounts:
-        row = []
-        for criterion in result.rating.criteria:
-            value, warning = criterion_value(
-                criterion, rated.account_id, result.revenue.metric,
-                lambda a: result.accounts[a].attributes,
-            )  # fmt: skip
-            note = ""
-            if warning is not None:
-                raw = result.accounts[rated.account_id].attributes.get(criterion.source, "")
-                note = lang._("'%(value)s' is not a number: counted as missing") % {"value": raw}
-                warnings.append(
-                    lang._(
-                        "%(account)s: %(field)s '%(value)s' is not a number; the rating counts it"
-                        " as missing (criterion %(key)s)"
-                    )
-                    % {
-                        "account": result.accounts[rated.account_id].name,
-                        "field": criterion.source,
-                        "value": raw,
-                        "key": criterion.key,
-                    }
-                )
-            elif value is None:
-                note = lang._("no value: ranked after the accounts with one")
-            shown = (
-                lang.money(value) if criterion.source in ("revenue", "margin") and value is not None
-                else lang.plain(value) if value is not None
-                else ""
-            )  # fmt: skip
-            row.append(Score(shown, rated.ranks[criterion.key], note))
-        scores[rated.account_id] = row
-    return scores, warnings
 
 
 def _status_words(planned: PlannedContact, lang: Language) -> str:
@@ -266,7 +216,7 @@ def render_html(
     per_account: dict[str, Counter[GapCode]] = {}
     for gap in result.matrix.gaps:
         per_account.setdefault(gap.account_id, Counter())[gap.code] += 1
-    scores, score_warnings = _scores(result, lang)
+    scores, score_warnings = rating_scores(result, lang)
     rating_warnings = set(result.rating.warnings)
     stages = Counter(
         (result.accounts[a].integration_stage or N_("not recorded"))

@@ -43,6 +43,7 @@ from ..domain.rating import criterion_value
 from ..domain.settings import METRICS, CriterionSettings
 from ..i18n import Language
 from .cells import BOLD, MONEY, RATIO, WRAP, header, put, title_rows
+from .scores import rating_scores
 
 __all__ = ["CHECK_DIRECTION", "RATING_SPARE_ROWS", "rating_sheet"]
 
@@ -248,10 +249,11 @@ def rating_sheet(ws: Worksheet, result: MethodResult, lang: Language) -> dict[st
         cached[points.coordinate] = "" if account is None else float(account.points)
         if account is None:
             ws.cell(row=row, column=4).number_format = MONEY
-    if result.rating.warnings:
+    warnings = rating_scores(result, lang)[1]
+    if warnings:
         row = layout.last + 2
         put(ws, row, 1, _("Warnings:")).font = BOLD
-        for warning in result.rating.warnings:
+        for warning in warnings:
             row += 1
             put(ws, row, 1, warning)
     return cached
