@@ -25,7 +25,7 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_decimal_symbol
 
 __all__ = [
     "CATALOG_DOMAIN",
@@ -133,6 +133,10 @@ class Language:
         if share is None:
             return "-"
         return self.number(Decimal(str(share)) * 100, digits) + "%"
+
+    def exact(self, value: Decimal) -> str:
+        """A decimal with every digit it has (``8.50``), in the language's decimal symbol."""
+        return format(value, "f").replace(".", get_decimal_symbol(self.locale))
 
     def plain(self, value: Decimal) -> str:
         """A rank, points or score without trailing zeros (``2.5``, ``12``)."""

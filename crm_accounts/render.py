@@ -83,8 +83,8 @@ def _rating(console: Console, result: MethodResult, lang: Language) -> None:
             str(rated.position), rated.account_id, account.name,
             result.segments[rated.account_id].value,
             _(account.integration_stage.value) if account.integration_stage else "-",
-            lang.plain(rated.points),
-            *(lang.plain(rated.ranks[c.key]) for c in rating.criteria),
+            lang.exact(rated.points),
+            *(lang.exact(rated.ranks[c.key]) for c in rating.criteria),
         )  # fmt: skip
     console.print(table)
 

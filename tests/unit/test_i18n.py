@@ -120,6 +120,7 @@ def test_english_formats_are_the_ones_the_product_always_printed() -> None:
     assert en.week(date(2026, 11, 27)) == "27 Nov"
     assert en.moment(datetime(2026, 11, 27, 6, 5)) == "2026-11-27 06:05"
     assert en.plain(Decimal("2.50")) == "2.5"
+    assert en.exact(Decimal("8.50")) == "8.50"
     assert en.count(12345) == "12,345"
 
 
@@ -130,6 +131,7 @@ def test_dutch_numbers_and_dates_use_comma_decimals_and_day_month_year() -> None
     assert nl.percent(Decimal("0.197044")) == "19,7%"
     assert nl.day(date(2026, 11, 27)) == "27-11-2026"
     assert nl.plain(Decimal("12.5")) == "12,5"
+    assert nl.exact(Decimal("8.50")) == "8,50"
     assert nl.count(12345) == "12.345"
     assert nl._("Customer rating") == "Klantrating"
     assert nl.n_("overdue by %(days)s day", "overdue by %(days)s days", 1) % {"days": 1} == (
