@@ -28,6 +28,7 @@ from .config import Config, load_config
 from .domain.method import MethodResult
 from .errors import UsageError
 from .exits import EXIT_PARTIAL, EXIT_USAGE, run_cli
+from .i18n import language
 from .logs import configure_logging
 from .progress_display import progress_display
 from .services.admin import check_source, setup_source
@@ -180,7 +181,7 @@ def _write_reports(
     result: MethodResult,
     folder: Path,
     settings: Config,
-    moved: Sequence[Movement],
+    moved: Sequence[Movement] | None,
     link: Link | None = None,
 ) -> None:
     paths = write_report_files(result, folder, settings, moved, now=_now, link=link)
@@ -212,7 +213,7 @@ def plan(
     if as_json:
         sys.stdout.write(plan_json(result, found.plan, found.moved))
         return
-    print_preview(_console(), found, export)
+    print_preview(_console(), found, export, language(settings.output.language))
 
 
 @app.command()
@@ -232,7 +233,7 @@ def sync(
             settings, source, day, now=_now, run_log=run_log, export=export, progress=progress
         )
     console = _console()
-    print_synced(console, synced, day)
+    print_synced(console, synced, day, language(settings.output.language))
     if report is not None:
         _write_reports(console, synced.outcome.result, report, settings, synced.moved, synced.link)
     print_failures(console, synced)
@@ -390,7 +391,7 @@ def demo(
     with progress_display(_console(stderr=True)) as progress:
         done = run_demo(out, day, now=_now, progress=progress)
     print_demo(console, done, day)
-    _write_reports(console, done.syncs[0].result, out / "report", done.config, ())
+    _write_reports(console, done.syncs[0].result, out / "report", done.config, done.moved)
 
 
 def main() -> None:

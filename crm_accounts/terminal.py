@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 
 from .domain.method import MethodResult
+from .i18n import Language, language
 from .render import render_summary
 from .reports import ReportPaths
 from .runlog import RunDetail, RunSummary
@@ -57,61 +58,73 @@ def _print_plan_lines(console: Console, lines: list[str], empty: str) -> None:
         console.print(f"  ... and {len(lines) - SHOWN} more accounts (--json lists them all)")
 
 
-def _print_totals(console: Console, totals: Mapping[str, int]) -> None:
+def _print_totals(console: Console, totals: Mapping[str, int], lang: Language) -> None:
     console.print(
-        "Totals: "
-        f"{totals['accounts_changed']} accounts with field changes "
-        f"({totals['manual_edits_overwritten']} manual edits overwritten, "
-        f"{totals['conflicts_kept']} conflicts kept); tasks: {totals['tasks_to_create']} to "
-        f"create, {totals['tasks_to_reschedule']} to reschedule, {totals['tasks_to_close']} to "
-        f"close, {totals['tasks_kept']} already right."
+        lang._(
+            "Totals: %(accounts_changed)s accounts with field changes "
+            "(%(manual_edits_overwritten)s manual edits overwritten, %(conflicts_kept)s conflicts "
+            "kept); tasks: %(tasks_to_create)s to create, %(tasks_to_reschedule)s to reschedule, "
+            "%(tasks_to_close)s to close, %(tasks_kept)s already right."
+        )
+        % totals
     )
 
 
 # -- plan ------------------------------------------------------------------------------------------
 
 
-def plan_json(result: MethodResult, sync_plan: SyncPlan, moved: Sequence[Movement]) -> str:
+def plan_json(
+    result: MethodResult, sync_plan: SyncPlan, moved: Sequence[Movement] | None
+) -> str:
     """What ``plan --json`` prints: the result tables, the sync plan and the movements."""
     document: dict[str, Any] = result_document(result)
     document["sync"] = plan_document(sync_plan, result)
     document["movements"] = [
         {"account_id": m.account_id, "from": m.segment_before, "to": m.segment_now,
          "position_from": m.position_before, "position_to": m.position_now}
-        for m in moved
+        for m in moved or ()
     ]  # fmt: skip
     return json.dumps(document, indent=2) + "\n"
 
 
-def print_preview(console: Console, found: Preview, export: Path | None) -> None:
+def print_preview(console: Console, found: Preview, export: Path | None, lang: Language) -> None:
     """The summary, the movements and what a sync would change."""
+    _ = lang._
     result = found.pulled.result
-    render_summary(console, result)
+    render_summary(console, result, lang)
     console.print()
     if found.moved:
         console.print(
-            "Moved since the last sync: " + "; ".join(movement.text() for movement in found.moved)
+            _("Moved since the last sync: %(moves)s")
+            % {"moves": "; ".join(movement.text(lang) for movement in found.moved)}
         )
-    console.print("What a sync would change:")
-    lines = [line.text() for line in describe_plan(found.plan, result)]
-    _print_plan_lines(console, lines, "  nothing: the CRM is up to date.")
-    _print_totals(console, found.plan.totals())
+    console.print(_("What a sync would change:"))
+    lines = [line.text(lang) for line in describe_plan(found.plan, result)]
+    _print_plan_lines(console, lines, _("  nothing: the CRM is up to date."))
+    _print_totals(console, found.plan.totals(), lang)
     if export is not None:
-        console.print(f"Result tables written to {export}")
+        console.print(_("Result tables written to %(folder)s") % {"folder": export})
 
 
 # -- sync ------------------------------------------------------------------------------------------
 
 
-def print_synced(console: Console, synced: Synced, day: date) -> None:
+def print_synced(console: Console, synced: Synced, day: date, lang: Language) -> None:
     """The run's status, what it changed and how many records were written."""
+    _ = lang._
     outcome = synced.outcome
-    console.print(f"Sync run {outcome.run_id} as of {day}: {outcome.status}.")
-    lines = [line.text() for line in describe_plan(outcome.plan, outcome.result)]
-    _print_plan_lines(console, lines, "Nothing to change: the CRM was up to date; nothing written.")
-    _print_totals(console, outcome.plan.totals())
-    failed = len(outcome.applied.failures)
-    console.print(f"{len(outcome.applied.outcomes)} records written, {failed} failed.")
+    console.print(
+        _("Sync run %(run)s as of %(day)s: %(status)s.")
+        % {"run": outcome.run_id, "day": lang.day(day), "status": outcome.status}
+    )
+    lines = [line.text(lang) for line in describe_plan(outcome.plan, outcome.result)]
+    nothing = _("Nothing to change: the CRM was up to date; nothing written.")
+    _print_plan_lines(console, lines, nothing)
+    _print_totals(console, outcome.plan.totals(), lang)
+    console.print(
+        _("%(written)s records written, %(failed)s failed.")
+        % {"written": len(outcome.applied.outcomes), "failed": len(outcome.applied.failures)}
+    )
 
 
 def print_failures(console: Console, synced: Synced) -> None:
@@ -202,7 +215,7 @@ def print_setup(console: Console, done: SetupReport, *, applying: bool) -> None:
 
 def print_demo(console: Console, done: Demo, day: date) -> None:
     """The summary, both syncs and where everything is (the report paths follow)."""
-    render_summary(console, done.syncs[0].result)
+    render_summary(console, done.syncs[0].result, language(done.config.output.language))
     console.print()
     for number, synced in enumerate(done.syncs, start=1):
         totals = synced.plan.totals()

@@ -16,6 +16,7 @@ from ..domain.method import MethodResult
 from ..logs import log_event
 from ..ports import RecordLinks, RemembersTasks
 from ..progress import SILENT, Progress
+from ..i18n import language
 from ..reports import ReportPaths, write_reports
 from ..runlock import RunLock
 from ..runlog import RunLog
@@ -52,7 +53,9 @@ def _link(connector: object) -> Link | None:
 
 
 def _options(config: Config) -> SyncOptions:
-    return SyncOptions(config.sync.overwrite_manual_edits, config.plan.closed_status)
+    return SyncOptions(
+        config.sync.overwrite_manual_edits, config.plan.closed_status, config.output.language
+    )
 
 
 def _stamp(now: Clock) -> str:
@@ -61,11 +64,12 @@ def _stamp(now: Clock) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    """What ``plan`` found: the result, the sync plan, movements since the last sync."""
+    """What ``plan`` found: the result, the sync plan, movements since the last sync
+    (``None``: the run log holds no sync to compare with)."""
 
     pulled: Pulled
     plan: SyncPlan
-    moved: Sequence[Movement]
+    moved: Sequence[Movement] | None
     link: Link | None
 
 
@@ -96,7 +100,7 @@ def preview(
     sync_plan = decide(
         pulled.result, pulled.targets, pulled.open_tasks, written, _options(config), _stamp(now)
     )
-    moved = movements(pulled.result, previous)
+    moved = movements(pulled.result, previous) if previous else None
     if export is not None:
         export_tables(pulled.result, export)
     return Preview(pulled, sync_plan, moved, _link(connector))
@@ -104,10 +108,10 @@ def preview(
 
 @dataclass(frozen=True, slots=True)
 class Synced:
-    """What ``sync`` did, and the standings of the sync before it (for movements)."""
+    """What ``sync`` did, and the movements since the sync before it (``None``: none before)."""
 
     outcome: SyncReport
-    moved: Sequence[Movement]
+    moved: Sequence[Movement] | None
     run_log: Path
     link: Link | None
 
@@ -147,22 +151,24 @@ def synchronize(
               "failed": len(failures)}  # fmt: skip
     log_event(logger, "run_finished", f"run {outcome.run_id} {outcome.status}",
               run_id=outcome.run_id, status=outcome.status, **counts)  # fmt: skip
-    return Synced(outcome, movements(outcome.result, previous), path, _link(connector))
+    moved = movements(outcome.result, previous) if previous else None
+    return Synced(outcome, moved, path, _link(connector))
 
 
 def write_report_files(
     result: MethodResult,
     folder: Path,
     config: Config,
-    moved: Sequence[Movement],
+    moved: Sequence[Movement] | None,
     *,
     now: Clock,
     link: Link | None = None,
 ) -> ReportPaths:
-    """The HTML report, workbook and agendas of ``result`` in ``folder``."""
+    """The HTML report, workbook and agendas of ``result`` in ``folder``, in the configured
+    language; ``moved`` is ``None`` when the run log holds no previous sync to compare with."""
     return write_reports(
         result, folder, default_capacity=config.settings().plan.capacity_per_week,
-        generated_at=now(), movements=moved, link=link,
+        generated_at=now(), movements=moved, link=link, lang=language(config.output.language),
     )  # fmt: skip
 
 
@@ -186,7 +192,7 @@ def report(
     connector = compose.open_connector(config, source_dir=source_dir, progress=progress)
     pulled = pull(connector, config.settings(), as_of, step=progress.step)
     previous = previous_standing(locate_run_log(config, source_dir, run_log))
-    moved = movements(pulled.result, previous)
+    moved = movements(pulled.result, previous) if previous else None
     paths = write_report_files(pulled.result, out, config, moved, now=now, link=_link(connector))
     return Reported(pulled.result, paths)
 
@@ -201,6 +207,8 @@ class Demo:
     run_log: Path
     syncs: tuple[SyncReport, ...]
     exported: Sequence[Path]
+    #: The second sync against the first, as a nightly job's report shows it.
+    moved: Sequence[Movement] | None
 
 
 def run_demo(out: Path, as_of: date, *, now: Clock, progress: Progress = SILENT) -> Demo:
@@ -233,5 +241,9 @@ def run_demo(out: Path, as_of: date, *, now: Clock, progress: Progress = SILENT)
                     step=progress.step,
                 )
             )
+        previous = log.previous_standing(before_run=syncs[-1].run_id)
+    moved = movements(syncs[-1].result, previous) if previous else None
     exported = export_tables(syncs[0].result, out / "results")
-    return Demo(folder.source_dir, folder.config_path, config, path, tuple(syncs), exported)
+    return Demo(
+        folder.source_dir, folder.config_path, config, path, tuple(syncs), exported, moved
+    )

@@ -653,3 +653,33 @@ def test_setup_creates_the_group_and_properties_once(
     assert any("created" in r.message for r in created)
     again = apply_definitions(connector, definitions)
     assert all(r.ok and "exists already" in r.message for r in again)
+
+
+def test_a_switch_to_dutch_rewrites_the_open_tasks_in_place_and_creates_none(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock, tmp_path: Path
+) -> None:
+    run_log = tmp_path / "runs.sqlite"
+    connector, _ = _connect(fake, loaded, clock)
+    first = _sync(connector, run_log)
+    dutch = SyncOptions(language="nl")
+
+    def sync_in_dutch(minute: int) -> SyncReport:
+        again, _ = _connect(fake, loaded, clock, ready=False)
+        with RunLog.open(run_log) as log:
+            return run_sync(again, MethodSettings(), dutch, AS_OF, log, config_hash="x",
+                            now=lambda: datetime(2026, 11, 27, 6, minute, tzinfo=UTC))  # fmt: skip
+
+    switched = sync_in_dutch(1)
+    settled = sync_in_dutch(2)
+    ours = [
+        t for t in fake.state.records("tasks")
+        if str(t.properties.get("kam_task_key") or "").startswith("kam1-")
+    ]  # fmt: skip
+
+    assert first.plan.create
+    assert switched.plan.create == ()
+    assert len(switched.plan.reschedule) == len(first.plan.create)
+    assert not switched.applied.failures
+    assert len(ours) == len(first.plan.create), "no task was added"
+    assert all(t.properties["hs_task_subject"].startswith("Contact opnemen met ") for t in ours)
+    assert settled.applied.outcomes == ()
