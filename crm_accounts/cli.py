@@ -619,9 +619,11 @@ def init_command(
     console.print(
         f"Wrote {outcome.path}: {outcome.proposals} proposals"
         f"{f', {outcome.asked} reviewed' if outcome.asked else ' (review the comments)'}.\n"
-        f"Checking it: crm-accounts check --config {outcome.path}",
+        f"Checking it: crm-accounts check --config {outcome.path}"
+        + ("" if source is not None else "\nTarget fields it finds missing: crm-accounts "
+           f"setup --config {outcome.path} --apply creates them."),
         markup=False,
-    )
+    )  # fmt: skip
     check(config=outcome.path, source=None)
 
 

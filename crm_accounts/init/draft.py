@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -26,8 +27,15 @@ def toml_key(key: str) -> str:
 
 
 def toml_string(text: str) -> str:
-    # A JSON string is a TOML basic string (same escapes; "\/" is never produced).
-    return json.dumps(text, ensure_ascii=False)
+    """A TOML basic string: JSON's escapes are TOML's ("\\/" is never produced), plus DEL,
+    which JSON leaves as is and TOML forbids."""
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _plain(text: str) -> str:
+    """Comment text on one line: control characters (a CRM label may hold a line break)
+    become spaces."""
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
 
 
 def toml_value(value: Value) -> str:
@@ -98,13 +106,13 @@ class Draft:
 
 
 def _comment(text: str) -> str:
-    return f"# {text}".rstrip()
+    return f"# {_plain(text)}".rstrip()
 
 
 def _line(setting: Setting) -> str:
     text = f"{toml_key(setting.key)} = {toml_value(setting.value)}"
     if setting.note:
-        text += f"  # {setting.note}"
+        text += f"  # {_plain(setting.note)}"
     return text if setting.enabled else f"# {text}"
 
 

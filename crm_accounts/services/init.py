@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from ..config import parse_config
-from ..errors import UsageError
+from ..errors import ConnectorError, FatalConnectorError, TemporaryError, UsageError
 from ..init.draft import Draft, render
 from ..init.propose import propose
 from ..init.review import Ask, review
@@ -100,7 +100,15 @@ def run_init(request: InitRequest, *, ask: Ask | None, today: date,
     _refuse_existing(out, request.overwrite)
     survey = open_survey(kind, source_dir=request.source, url=request.url)
     say(f"reading {'the folder' if kind == 'csv' else kind} ...")
-    facts = survey.survey()
+    try:
+        facts = survey.survey()
+    except FatalConnectorError:
+        raise  # credentials refused, a scope missing: exit 2, fix and run again
+    except ConnectorError as exc:
+        raise TemporaryError(
+            f"{kind} did not answer: {exc}; nothing written. Check --url and the network, "
+            "then run init again"
+        ) from None
     if kind == "csv" and request.source is not None:
         facts = replace(facts, location=_relative(request.source, out.parent))
     draft = propose(facts, today=today)
