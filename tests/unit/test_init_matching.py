@@ -118,7 +118,7 @@ def test_every_spelling_in_the_vocabulary_maps_to_its_own_psu_role(pair: tuple[s
 
 @given(st.text(max_size=40))
 def test_case_never_changes_a_match(text: str) -> None:
-    assume(fold(text.upper()) == fold(text))  # a few letters change under upper(), e.g. "ı"
+    assume(fold(text.upper()) == fold(text))  # a few letters (dotless i) change under upper()
     plain, shouting = best_role(text, DMU_NAMES), best_role(text.upper(), DMU_NAMES)
     assert (plain is None) == (shouting is None)
     if plain is not None and shouting is not None:
