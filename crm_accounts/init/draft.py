@@ -59,6 +59,7 @@ class Setting:
     enabled: bool = True
     proposal: bool = False  # asked about on a terminal
     choices: tuple[str, ...] = ()
+    required: bool = False  # skipping it skips its whole table (a criterion without a source)
 
 
 @dataclass
@@ -79,8 +80,9 @@ class Table:
         enabled: bool = True,
         proposal: bool = False,
         choices: tuple[str, ...] = (),
+        required: bool = False,
     ) -> Setting:
-        setting = Setting(key, value, note, enabled, proposal, choices)
+        setting = Setting(key, value, note, enabled, proposal, choices, required)
         self.settings.append(setting)
         return setting
 

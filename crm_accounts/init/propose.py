@@ -106,7 +106,8 @@ def _rating(draft: Draft, facts: SourceFacts) -> dict[str, str]:
     for key, source, better, note in chosen:
         criterion = draft.table("rating.criteria", array=True)
         criterion.add("key", key)
-        criterion.add("source", source, note, proposal=source not in ("revenue", "margin"))
+        criterion.add("source", source, note, proposal=source not in ("revenue", "margin"),
+                      required=True)  # fmt: skip
         attribute = source not in ("revenue", "margin")
         criterion.add("better", better, "guessed from the name" if attribute else "",
                       proposal=attribute, choices=("higher", "lower"))  # fmt: skip

@@ -51,7 +51,8 @@ def _one(table: Table, setting: Setting, ask: Ask) -> None:
             setting.enabled = True
             return
         if answer in ("s", "skip", "n", "no"):
-            setting.enabled = False
+            for skipped in table.settings if setting.required else [setting]:
+                skipped.enabled = False
             setting.note = f"skipped on review; was: {setting.note}" if setting.note else "skipped"
             return
         if answer in ("c", "change"):
@@ -70,10 +71,13 @@ def _one(table: Table, setting: Setting, ask: Ask) -> None:
 
 
 def review(draft: Draft, ask: Ask) -> int:
-    """Ask about every proposal in ``draft`` (changing it in place); returns how many were
-    asked. An empty answer accepts, so pressing Enter throughout gives the file a run without a
+    """Ask about every proposal in ``draft`` (changing it in place) except those of a table
+    skipped as a whole; returns how many were asked. An empty answer accepts, so pressing Enter throughout gives the file a run without a
     terminal writes."""
-    proposals = draft.proposals()
-    for table, setting in proposals:
+    asked = 0
+    for table, setting in draft.proposals():
+        if any(s.required and not s.enabled for s in table.settings):
+            continue  # its table was skipped as a whole
         _one(table, setting, ask)
-    return len(proposals)
+        asked += 1
+    return asked
