@@ -72,8 +72,8 @@ def _one(table: Table, setting: Setting, ask: Ask) -> None:
 
 def review(draft: Draft, ask: Ask) -> int:
     """Ask about every proposal in ``draft`` (changing it in place) except those of a table
-    skipped as a whole; returns how many were asked. An empty answer accepts, so pressing Enter throughout gives the file a run without a
-    terminal writes."""
+    skipped as a whole; returns how many were asked. An empty answer accepts, so pressing
+    Enter throughout gives the file a run without a terminal writes."""
     asked = 0
     for table, setting in draft.proposals():
         if any(s.required and not s.enabled for s in table.settings):

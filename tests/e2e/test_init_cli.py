@@ -94,14 +94,26 @@ def _closed_port() -> int:
         (["--source", "{tmp}/empty"], {}, 2, "empty: no accounts.csv"),
         (["--source", "{source}", "--url", "https://x"], {}, 2, "--url is for --kind"),
         (["--kind", "hubspot"], {"HUBSPOT_ACCESS_TOKEN": ""}, 2, "HUBSPOT_ACCESS_TOKEN"),
-        (["--kind", "salesforce", "--url", "ftp://x"], {"SF_CLIENT_ID": "x",
-         "SF_CLIENT_SECRET": "y"}, 2, "--url: value 'ftp://x'"),  # fmt: skip
-        (["--kind", "salesforce", "--url", "https://127.0.0.1:{port}"],
-         {"SF_CLIENT_ID": "id", "SF_CLIENT_SECRET": "secret"}, 3, "salesforce did not answer"),
-        (["--kind", "hubspot", "--url", "http://127.0.0.1:{port}"],
-         {"HUBSPOT_ACCESS_TOKEN": "pat-na1-0000"}, 3, "hubspot did not answer"),
+        (
+            ["--kind", "salesforce", "--url", "ftp://x"],
+            {"SF_CLIENT_ID": "x", "SF_CLIENT_SECRET": "y"},
+            2,
+            "--url: value 'ftp://x'",
+        ),
+        (
+            ["--kind", "salesforce", "--url", "https://127.0.0.1:{port}"],
+            {"SF_CLIENT_ID": "id", "SF_CLIENT_SECRET": "secret"},
+            3,
+            "salesforce did not answer",
+        ),
+        (
+            ["--kind", "hubspot", "--url", "http://127.0.0.1:{port}"],
+            {"HUBSPOT_ACCESS_TOKEN": "pat-na1-0000"},
+            3,
+            "hubspot did not answer",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_options_and_unreachable_sources_write_nothing(
     args: list[str], env: dict[str, str], code: int, message: str, source: Path, tmp_path: Path
 ) -> None:
