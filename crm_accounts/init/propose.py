@@ -132,15 +132,22 @@ def _plan(draft: Draft, facts: SourceFacts) -> None:
     plan = draft.table("plan", "Contact planning (METHOD.md section 2); default rules apply.")
     plan.add("capacity_per_week", 10, "planned contacts per member per week (default)")
     closed = [s for s in facts.statuses if s.closed]
-    if facts.kind == "csv":
+    if facts.kind == "hubspot" and closed:
+        # COMPLETED is HubSpot's only closed status, but a task closed with it reads back as a
+        # contact moment ([hubspot] activity_done.tasks); the connector's default closes with
+        # DEFERRED, which it treats as closed and never as done (docs/hubspot.md).
+        plan.add("closed_status", closed[0].value, "HubSpot's closed status; left out: a task "
+                 "closed with it would count as a contact moment, the default DEFERRED does not",
+                 enabled=False)  # fmt: skip
+    elif facts.kind == "csv":
         plan.add("closed_status", "Deferred", "the status planned tasks are closed with (default)",
                  proposal=True)  # fmt: skip
     elif closed:
         names = ", ".join(s.value for s in closed)
         plan.add(
             "closed_status", closed[0].value,
-            f"proposed: closed in the CRM ({'IsClosed' if facts.kind == 'salesforce' else 'its'}"
-            f" closed statuses: {names})", proposal=True, choices=tuple(s.value for s in closed),
+            f"proposed: the org's first closed status (TaskStatus.IsClosed: {names})",
+            proposal=True, choices=tuple(s.value for s in closed),
         )  # fmt: skip
     else:
         plan.intro = (*plan.intro, "No closed task status was found: set closed_status yourself.")
