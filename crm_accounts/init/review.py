@@ -42,7 +42,9 @@ def _changed(setting: Setting, answer: str) -> Value | str:
 
 
 def _one(table: Table, setting: Setting, ask: Ask) -> None:
-    shown = f"[{table.name}] {toml_key(setting.key)} = {toml_value(setting.value)}"
+    named = next((s.value for s in table.settings if s.key == "key"), None) if table.array else None
+    where = f"[[{table.name}]] {named}" if named is not None else f"[{table.name}]"
+    shown = f"{where}: {toml_key(setting.key)} = {toml_value(setting.value)}"
     if setting.note:
         shown += f"  ({setting.note})"
     for _ in range(_MAX_TRIES):

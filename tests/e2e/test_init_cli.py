@@ -216,3 +216,44 @@ def test_the_file_for_the_fake_hubspot_portal_passes_check_after_setup(
     assert all("no such property" in line for line in missing), missing
     assert setup.returncode == 0, setup.stdout + setup.stderr
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def _converse(args: list[str | Path], typed: bytes, cwd: Path) -> tuple[int, str]:
+    """Run the CLI on a pseudo-terminal, type ``typed``, return the exit code and the screen."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crm_accounts", *map(str, args)], cwd=cwd,
+        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+    )  # fmt: skip
+    os.close(slave)
+    os.write(master, typed)
+    screen = b""
+    while select.select([master], [], [], 60)[0]:
+        try:
+            data = os.read(master, 4096)
+        except OSError:  # the other end closed: the process has ended
+            break
+        if not data:
+            break
+        screen += data
+    os.close(master)
+    return process.wait(timeout=60), screen.decode(errors="replace")
+
+
+def test_on_a_real_terminal_the_cli_asks_and_writes_the_answers(
+    source: Path, tmp_path: Path
+) -> None:
+    code, screen = _converse(
+        ["init", "--source", source, "--out", "crm.toml"], b"\nc\nlower\ns\n\n\n", tmp_path
+    )
+    text = (tmp_path / "crm.toml").read_text(encoding="utf-8")
+    assert code == 0, screen
+    assert "[[rating.criteria]] strategic_fit: better" in screen
+    assert "accept, change or skip? [A/c/s]" in screen
+    assert "5 reviewed" in screen
+    assert 'better = "lower"  # changed on review' in text
+    assert '# key = "payment_days"' in text
+    assert 'closed_status = "Deferred"' in text
