@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_accounts.config import parse_config
@@ -116,6 +116,7 @@ def test_change_and_skip_on_review_end_up_in_the_file() -> None:
     assert '# Inkoper = "buyer"  # skipped on review' in render(draft)
 
 
+@settings(deadline=None)  # timing is not the property
 @given(st.text(min_size=1, max_size=30), st.sampled_from(["decider", "user"]))
 def test_any_crm_value_is_written_as_a_toml_key_that_reads_back_the_same(
     value: str, role: str
@@ -134,6 +135,7 @@ def test_a_source_with_nothing_in_it_still_gives_a_valid_file(kind: str, tmp_pat
     assert config.source.kind == kind
 
 
+@settings(deadline=None)  # timing is not the property
 @given(st.text(max_size=30))
 def test_any_note_or_heading_stays_a_comment(text: str) -> None:
     draft = Draft(heading=(text,))
