@@ -2,9 +2,10 @@
 
 Reads ``accounts.csv`` (numeric attribute columns and how many accounts fill them, a text column
 that could group peers), ``revenue.csv`` (whether margins exist), ``contacts.csv`` and
-``team.csv`` (the distinct role values) and ``activities.csv`` (its status values). Nothing is
-written. A folder that is missing or unreadable, or a file that breaks the CSV format, is a
-:class:`~crm_accounts.errors.UsageError` naming the folder or file:line.
+``team.csv`` (the distinct role values). Nothing is written; ``activities.csv`` is not read (a
+CSV folder closes tasks with ``Deferred`` whatever its statuses, METHOD.md). Each file is read
+once, streaming. A folder that is missing or unreadable, or a file that breaks the CSV format, is
+a :class:`~crm_accounts.errors.UsageError` naming the folder or file:line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from crm_accounts.config import DEFAULT_TARGET_FIELDS, SOURCE_ACCOUNT_COLUMNS
 from crm_accounts.errors import InputDataError, UsageError
-from crm_accounts.init.facts import Choice, Field, RoleSource, SourceFacts, Status
+from crm_accounts.init.facts import Choice, Field, RoleSource, SourceFacts
 
 from .cells import CellError, parse_decimal
 from .files import CsvFile, Problems
@@ -30,18 +31,35 @@ _MAX_VALUES = 200
 #: A column is numeric when at least this share of its filled cells are numbers: a few typed
 #: slips ("n/a", "7,5") are warned about by the rating and do not hide the column.
 _NUMERIC_SHARE = 0.9
+#: Past this many non-numbers (and the share above) a column is text: its cells are no longer
+#: parsed, so a million names cost a thousand parse attempts, not a million.
+_TEXT_AFTER = 1_000
 
 
-def _not_numbers(values: list[str]) -> int | None:
-    """How many filled cells are not numbers, or ``None`` when the column is not numeric."""
-    filled = [v.strip() for v in values if v.strip()]
-    odd = 0
-    for value in filled:
+class _Tally:
+    """One accounts.csv column, counted in one pass: filled cells and cells that are no number."""
+
+    __slots__ = ("filled", "odd")
+
+    def __init__(self) -> None:
+        self.filled = 0
+        self.odd = 0
+
+    def add(self, text: str) -> None:
+        value = text.strip()
+        if not value:
+            return
+        self.filled += 1
+        if self.odd > _TEXT_AFTER and not self.numeric():
+            self.odd += 1
+            return
         try:
             parse_decimal(value)
         except CellError:
-            odd += 1
-    return odd if filled and odd <= len(filled) * (1 - _NUMERIC_SHARE) else None
+            self.odd += 1
+
+    def numeric(self) -> bool:
+        return self.filled > 0 and self.odd <= self.filled * (1 - _NUMERIC_SHARE)
 
 
 class CsvSurvey:
@@ -56,9 +74,25 @@ class CsvSurvey:
         file = CsvFile(self.folder / name, required, self.problems)
         return file if file.exists() else None
 
-    def _columns(self, file: CsvFile) -> dict[str, list[str]]:
-        rows = list(file.rows())
-        return {name: [row[i] for _, row in rows] for name, i in file.columns.items()}
+    def _tallies(self, file: CsvFile) -> tuple[dict[str, _Tally], int]:
+        tallies: dict[str, _Tally] = {}  # the header is read with the first row
+        total = 0
+        for _, row in file.rows():
+            if not tallies:
+                tallies = {name: _Tally() for name in file.header}
+            total += 1
+            for name, index in file.columns.items():
+                tallies[name].add(row[index])
+        return tallies, total
+
+    def _any(self, file: CsvFile, column: str) -> bool:
+        for _, row in file.rows():
+            index = file.columns.get(column)
+            if index is None:
+                return False
+            if row[index].strip():
+                return True
+        return False
 
     def survey(self) -> SourceFacts:
         """Read the folder's headers and values.
@@ -80,31 +114,26 @@ class CsvSurvey:
                 f"--source {self.folder}: no accounts.csv; a CSV source needs at least "
                 "accounts.csv and revenue.csv (docs/formats.md)"
             )
-        columns = self._columns(accounts)
+        columns, total = self._tallies(accounts)
         targets = set(DEFAULT_TARGET_FIELDS.values())
-        total = len(next(iter(columns.values()), []))
         numbers = tuple(
-            Field(name, filled=sum(1 for v in values if v.strip()), total=total, odd=odd)
-            for name, values in columns.items()
-            if name not in SOURCE_ACCOUNT_COLUMNS and name not in targets
-            and (odd := _not_numbers(values)) is not None
-        )  # fmt: skip
+            Field(name, filled=tally.filled, total=total, odd=tally.odd)
+            for name, tally in columns.items()
+            if name not in SOURCE_ACCOUNT_COLUMNS and name not in targets and tally.numeric()
+        )
         named: dict[str, str] = {}
-        peer = next((c for c in PEER_COLUMNS if c in columns and any(columns[c])), None)
+        peer = next((c for c in PEER_COLUMNS if c in columns and columns[c].filled), None)
         if peer:
             named["peer_attribute"] = peer
         revenue = self._file("revenue.csv", ("account_id", "date", "amount"))
-        if revenue is not None:
-            margins = self._columns(revenue).get("margin", [])
-            if any(v.strip() for v in margins):
-                named["margin"] = "margin"
+        if revenue is not None and self._any(revenue, "margin"):
+            named["margin"] = "margin"
         dmu = self._roles("contacts.csv", ("id", "account_id", "name"), "dmu_roles")
         psu = self._roles("team.csv", ("account_id", "member_id", "psu_roles"), "psu_roles")
-        statuses = self._statuses()
         if self.problems:
             raise InputDataError(self.problems.items)
         return SourceFacts(
-            "csv", self.shown_as, dmu=dmu, psu=psu, numbers=numbers, statuses=statuses,
+            "csv", self.shown_as, dmu=dmu, psu=psu, numbers=numbers,
             named=named,
             targets={k: v for k, v in DEFAULT_TARGET_FIELDS.items() if v in columns},
         )  # fmt: skip
@@ -113,24 +142,16 @@ class CsvSurvey:
         file = self._file(name, required)
         if file is None:
             return None
-        values: Counter[str] = Counter()
+        cells: Counter[str] = Counter()  # whole cells first: most rows repeat a few cells
         for _, row in file.rows():
             index = file.columns.get(column)
             if index is None:
                 break
-            values.update(v.strip() for v in row[index].split(";") if v.strip())
+            cells[row[index]] += 1
+        values: Counter[str] = Counter()
+        for cell, count in cells.items():
+            for value in cell.split(";"):
+                if value.strip():
+                    values[value.strip()] += count
         choices = tuple(Choice(v) for v, _ in values.most_common(_MAX_VALUES))
         return RoleSource(f"{name} {column}", choices)
-
-    def _statuses(self) -> tuple[Status, ...]:
-        file = self._file("activities.csv", ("account_id", "contact_id", "member_id", "date"))
-        if file is None:
-            return ()
-        seen: Counter[str] = Counter()
-        for _, row in file.rows():
-            index = file.columns.get("status")
-            if index is None:
-                break
-            seen[row[index].strip()] += 1
-        # CONTRACTS.md: "completed" or empty counts as done, "open" does not; others are closed.
-        return tuple(Status(v, v.lower() != "open") for v, _ in seen.most_common(_MAX_VALUES) if v)

@@ -14,6 +14,7 @@ DEFERRED; METHOD.md, Tasks).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,8 @@ SURVEY_ATTEMPTS = 2  # a person is waiting: try a request twice, not five times
 CLOSED_TASK_STATUS = "COMPLETED"
 _OWNER = "OWNER"
 _OWNER_ROLE = "hubspot_owner_id"  # read as [hubspot] owner_role, never as an owner property
+#: The property names ``[hubspot]`` accepts (config.py); others are never proposed.
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 
 
 def _options(prop: Mapping[str, Any]) -> tuple[Choice, ...]:
@@ -75,7 +78,8 @@ class HubSpotSurvey:
         answer = self.connector.http.json(
             f"properties_{object_type}", "GET", f"/crm/v3/properties/{object_type}"
         )
-        return {str(p["name"]): p for p in answer.get("results") or [] if p.get("name")}
+        results = answer.get("results") or []
+        return {str(p["name"]): p for p in results if _NAME.match(str(p.get("name") or ""))}
 
     def survey(self) -> SourceFacts:
         """Read the property definitions and the owners."""
