@@ -194,3 +194,5 @@ def test_each_hubspot_profile_gets_its_buying_roles_mapped(
         "kam_sales_rep": "sales_rep", "kam_support_owner": "support",
     }  # fmt: skip
     assert hubspot.attributes == {"payment_days": "payment_days", "strategic_fit": "strategic_fit"}
+    # Four property reads (companies, contacts, deals, tasks) and one page of owners.
+    assert sum(connector.calls.values()) == 5, connector.calls
