@@ -98,6 +98,7 @@ def run_init(request: InitRequest, *, ask: Ask | None, today: date,
     kind = _kind(request)
     out = request.out
     _refuse_existing(out, request.overwrite)
+    before = file_identity(out)  # None without --yes: a file appearing meanwhile is not replaced
     survey = open_survey(kind, source_dir=request.source, url=request.url)
     say(f"reading {'the folder' if kind == 'csv' else kind} ...")
     try:
@@ -116,7 +117,6 @@ def run_init(request: InitRequest, *, ask: Ask | None, today: date,
     asked = review(draft, ask) if ask is not None else 0
     text = render(draft)
     parse_config(text, origin=str(out), base_dir=out.parent)  # never write a refused file
-    before = file_identity(out)
 
     def unchanged() -> None:
         if not request.overwrite and file_identity(out) != before:

@@ -257,3 +257,18 @@ def test_on_a_real_terminal_the_cli_asks_and_writes_the_answers(
     assert 'better = "lower"  # changed on review' in text
     assert '# key = "payment_days"' in text
     assert 'closed_status = "Deferred"' in text
+
+
+def test_a_file_that_appears_while_a_person_answers_is_not_replaced(
+    source: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "crm.toml"
+
+    def ask(question: str) -> str:
+        if not out.exists():
+            out.write_text("# written meanwhile\n", encoding="utf-8")
+        return ""
+
+    with pytest.raises(UsageError, match="appeared while init ran"):
+        run_init(InitRequest(out, source), ask=ask, today=date(2026, 11, 27))
+    assert out.read_text(encoding="utf-8") == "# written meanwhile\n"
