@@ -587,12 +587,7 @@ def demo(
 def init_command(
     source: Annotated[Path | None, typer.Option("--source", help="A CSV source folder.")] = None,
     kind: Annotated[
-        str | None,
-        typer.Option(
-            "--kind",
-            help="A CRM: salesforce or hubspot (credentials "
-            "from the environment, as sync reads them).",
-        ),
+        str | None, typer.Option("--kind", help="A CRM: salesforce or hubspot (docs/init.md).")
     ] = None,
     out: Annotated[
         Path, typer.Option("--out", help="The configuration file to write.", dir_okay=False)
