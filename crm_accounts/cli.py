@@ -394,6 +394,52 @@ def demo(
     _write_reports(console, done.syncs[0].result, out / "report", done.config, done.moved)
 
 
+@app.command("init")
+def init_command(
+    source: Annotated[Path | None, typer.Option("--source", help="A CSV source folder.")] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="A CRM: salesforce or hubspot (docs/init.md).")
+    ] = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="The configuration file to write.", dir_okay=False)
+    ] = Path("crm-accounts.toml"),
+    yes: Annotated[bool, typer.Option("--yes", help="Replace an existing file.")] = False,
+    url: Annotated[
+        str | None, typer.Option("--url", help="Salesforce login URL or HubSpot API host.")
+    ] = None,
+) -> None:
+    """Propose a commented configuration from what the source holds, then run check.
+
+    On a terminal it asks about each proposal (accept, change, skip); without one it asks
+    nothing. An existing file is never replaced without --yes.
+    """
+    from .services.init import InitRequest, run_init
+
+    configure_logging("text", sys.stderr)
+    console = _console()
+    terminal = sys.stdin.isatty() and sys.stdout.isatty()
+    outcome = run_init(
+        InitRequest(out, source, kind, url, yes), ask=_ask if terminal else None,
+        today=date.today(), say=lambda text: console.print(text, markup=False),
+    )  # fmt: skip
+    console.print(
+        f"Wrote {outcome.path}: {outcome.proposals} proposals"
+        f"{f', {outcome.asked} reviewed' if outcome.asked else ' (review the comments)'}.\n"
+        f"Checking it: crm-accounts check --config {outcome.path}"
+        + ("" if source is not None else "\nTarget fields it finds missing: crm-accounts "
+           f"setup --config {outcome.path} --apply creates them."),
+        markup=False,
+    )  # fmt: skip
+    check(config=outcome.path, source=None)
+
+
+def _ask(question: str) -> str:
+    try:
+        return input(question)
+    except EOFError:  # the terminal closed: accept the rest, as without a terminal
+        return ""
+
+
 def main() -> None:
     """Console-script entry point: exit codes by what the caller does, never a traceback."""
     sys.exit(run_cli(app))
