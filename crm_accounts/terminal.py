@@ -73,9 +73,7 @@ def _print_totals(console: Console, totals: Mapping[str, int], lang: Language) -
 # -- plan ------------------------------------------------------------------------------------------
 
 
-def plan_json(
-    result: MethodResult, sync_plan: SyncPlan, moved: Sequence[Movement] | None
-) -> str:
+def plan_json(result: MethodResult, sync_plan: SyncPlan, moved: Sequence[Movement] | None) -> str:
     """What ``plan --json`` prints: the result tables, the sync plan and the movements."""
     document: dict[str, Any] = result_document(result)
     document["sync"] = plan_document(sync_plan, result)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from ..config import Config, load_config
 from ..domain.method import MethodResult
+from ..i18n import language
 from ..logs import log_event
 from ..ports import RecordLinks, RemembersTasks
 from ..progress import SILENT, Progress
-from ..i18n import language
 from ..reports import ReportPaths, write_reports
 from ..runlock import RunLock
 from ..runlog import RunLog
@@ -244,6 +244,4 @@ def run_demo(out: Path, as_of: date, *, now: Clock, progress: Progress = SILENT)
         previous = log.previous_standing(before_run=syncs[-1].run_id)
     moved = movements(syncs[-1].result, previous) if previous else None
     exported = export_tables(syncs[0].result, out / "results")
-    return Demo(
-        folder.source_dir, folder.config_path, config, path, tuple(syncs), exported, moved
-    )
+    return Demo(folder.source_dir, folder.config_path, config, path, tuple(syncs), exported, moved)
