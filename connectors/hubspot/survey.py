@@ -24,11 +24,11 @@ from crm_accounts.init.facts import Choice, Field, RoleSource, SourceFacts, Stat
 from crm_accounts.init.matching import field_for
 
 from .connector import HubSpotConnector
+from .mapping import CLOSED_TASK_STATUS
 
 __all__ = ["CLOSED_TASK_STATUS", "SURVEY_ATTEMPTS", "HubSpotSurvey"]
 
 SURVEY_ATTEMPTS = 2  # a person is waiting: try a request twice, not five times
-CLOSED_TASK_STATUS = "COMPLETED"
 _OWNER = "OWNER"
 _OWNER_ROLE = "hubspot_owner_id"  # read as [hubspot] owner_role, never as an owner property
 #: The property names ``[hubspot]`` accepts (config.py); others are never proposed.

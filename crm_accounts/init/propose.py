@@ -133,12 +133,10 @@ def _plan(draft: Draft, facts: SourceFacts) -> None:
     plan.add("capacity_per_week", 10, "planned contacts per member per week (default)")
     closed = [s for s in facts.statuses if s.closed]
     if facts.kind == "hubspot" and closed:
-        # COMPLETED is HubSpot's only closed status, but a task closed with it reads back as a
-        # contact moment ([hubspot] activity_done.tasks); the connector's default closes with
-        # DEFERRED, which it treats as closed and never as done (docs/hubspot.md).
-        plan.add("closed_status", closed[0].value, "HubSpot's closed status; left out: a task "
-                 "closed with it would count as a contact moment, the default DEFERRED does not",
-                 enabled=False)  # fmt: skip
+        # COMPLETED is HubSpot's only closed status and what the connector closes with when the
+        # key is left out (its key retired, so it never reads back as a contact moment).
+        plan.add("closed_status", "Completed", "HubSpot's only closed task status, COMPLETED "
+                 "(the default; any other value is refused)", enabled=False)  # fmt: skip
     elif facts.kind == "csv":
         plan.add("closed_status", "Deferred", "the status planned tasks are closed with (default)",
                  proposal=True)  # fmt: skip

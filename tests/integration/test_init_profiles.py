@@ -188,7 +188,7 @@ def test_each_hubspot_profile_gets_its_buying_roles_mapped(
     assert _share(hubspot.buying_roles, expected) >= BAR
     assert fake.profile is not None
     _profile_check(name, hubspot.buying_roles, fake.profile.role_values)
-    assert config.plan.closed_status is None  # COMPLETED would read back as a contact moment
+    assert config.plan.closed_status is None  # left out: the connector closes with COMPLETED
     assert hubspot.owner_properties == {
         "kam_delivery_owner": "delivery", "kam_executive_owner": "executive",
         "kam_sales_rep": "sales_rep", "kam_support_owner": "support",
