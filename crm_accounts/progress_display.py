@@ -95,6 +95,9 @@ class TerminalProgress:
             _LeftColumn(), console=console, transient=True, get_time=clock,
         )  # fmt: skip
         self._task: TaskID | None = None
+        # Batch writes and read-ahead searches report from other threads: the line they
+        # advance is never the one a new step has just removed.
+        self._lock = threading.Lock()
 
     def __enter__(self) -> TerminalProgress:
         self.bar.start()
@@ -105,9 +108,10 @@ class TerminalProgress:
         self.bar.stop()
 
     def _replace(self, description: str, total: int | None, counted: bool) -> None:
-        if self._task is not None:
-            self.bar.remove_task(self._task)
-        self._task = self.bar.add_task(description, total=total, counted=counted)
+        with self._lock:
+            if self._task is not None:
+                self.bar.remove_task(self._task)
+            self._task = self.bar.add_task(description, total=total, counted=counted)
 
     def step(self, what: str) -> None:
         self._replace(f"{what}...", None, False)
@@ -116,11 +120,12 @@ class TerminalProgress:
         self._replace(what, total, True)
 
     def advance(self, records: int, *, total: int | None = None) -> None:
-        if self._task is None:
-            return
-        if total is not None:
-            self.bar.update(self._task, total=total)
-        self.bar.advance(self._task, records)
+        with self._lock:
+            if self._task is None:
+                return
+            if total is not None:
+                self.bar.update(self._task, total=total)
+            self.bar.advance(self._task, records)
 
 
 class LogProgress:
