@@ -132,9 +132,8 @@ def _hubspot(fake: FakeHubSpot, demo: Path, clock: ManualClock) -> HubSpotConnec
     loaded = fake.load(demo)
     section = section_for(fake.url, loaded)
     connector = HubSpotConnector.from_config(
-        section, {"HUBSPOT_ACCESS_TOKEN": fake.token}, clock=clock, sleep=clock.advance,
-        closed_status="Deferred",
-    )  # fmt: skip
+        section, {"HUBSPOT_ACCESS_TOKEN": fake.token}, clock=clock, sleep=clock.advance
+    )
     apply_definitions(connector, setup_definitions(section))
     return connector
 
