@@ -69,14 +69,18 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The demo source folder and the report folder that ``crm-accounts report`` wrote."""
     root = tmp_path_factory.mktemp("report")
     folder = generate_demo(root / "demo", as_of=date.fromisoformat(AS_OF))
-    out = root / "out"
+    return folder.source_dir, _report(folder.config_path, root / "out")
+
+
+def _report(config: Path, out: Path) -> Path:
+    """``out`` after ``crm-accounts report`` with ``config`` ran there and succeeded."""
     run = subprocess.run(
-        [sys.executable, "-m", "crm_accounts", "report", "--config", str(folder.config_path),
+        [sys.executable, "-m", "crm_accounts", "report", "--config", str(config),
          "--as-of", AS_OF, "--out", str(out)],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    return folder.source_dir, out
+    return out
 
 
 def test_report_writes_the_page_the_workbook_and_the_agendas_and_says_where(
@@ -195,14 +199,7 @@ def dutch_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = generate_demo(root / "demo", as_of=date.fromisoformat(AS_OF))
     with folder.config_path.open("a", encoding="utf-8") as handle:
         handle.write('\n[output]\nlanguage = "nl"\n')
-    out = root / "out"
-    run = subprocess.run(
-        [sys.executable, "-m", "crm_accounts", "report", "--config", str(folder.config_path),
-         "--as-of", AS_OF, "--out", str(out)],
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
-    return out
+    return _report(folder.config_path, root / "out")
 
 
 def test_the_dutch_report_is_marked_dutch_and_speaks_dutch(dutch_report: Path) -> None:
