@@ -36,7 +36,9 @@ def _roles() -> str:
 
 AS_OF = "2026-11-27"
 
-CONFIG = method_toml("salesforce") + """\
+CONFIG = (
+    method_toml("salesforce")
+    + """\
 [salesforce]
 auth = "client_credentials"
 login_url = "{url}"
@@ -53,6 +55,7 @@ strategic_fit = "Strategic_Fit__c"
 payment_days = "Payment_Days__c"
 
 {roles}"""
+)
 
 
 @dataclass
