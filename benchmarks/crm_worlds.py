@@ -149,7 +149,6 @@ class HubSpotWorld:
             {"HUBSPOT_ACCESS_TOKEN": self.fake.token},
             clock=clock,
             sleep=sleep,
-            closed_status="Deferred",
         )
         if ready:
             apply_definitions(connector, setup_definitions(section))

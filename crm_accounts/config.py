@@ -44,6 +44,7 @@ from .domain.settings import (
 )
 from .domain.titles import normalize_title
 from .errors import ConfigError
+from .i18n import SOURCE_LANGUAGE, available_languages
 from .logs import redact
 from .ports import TargetField
 
@@ -58,6 +59,7 @@ __all__ = [
     "RUN_LOG_NAME",
     "Config",
     "HubSpotSection",
+    "OutputSection",
     "RosterEntry",
     "load_config",
     "parse_config",
@@ -583,6 +585,20 @@ class SyncSection(_Section):
     run_log: Path | None = None
 
 
+class OutputSection(_Section):
+    """What people read: the language of the report, workbook, agendas, task texts, summaries."""
+
+    language: Annotated[str, BeforeValidator(_normalized)] = SOURCE_LANGUAGE
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        known = available_languages()
+        if value not in known:
+            raise ValueError(f"unknown language; one of {', '.join(known)}")
+        return value
+
+
 class Config(_Section):
     """The whole configuration file; ``base_dir`` resolves relative paths (the file's folder)."""
 
@@ -597,6 +613,7 @@ class Config(_Section):
     salesforce: SalesforceSection = Field(default_factory=SalesforceSection)
     hubspot: HubSpotSection = Field(default_factory=HubSpotSection)
     sync: SyncSection = Field(default_factory=SyncSection)
+    output: OutputSection = Field(default_factory=OutputSection)
     base_dir: Path = Field(default=Path("."), exclude=True)
     origin: Path | None = Field(default=None, exclude=True)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
-from decimal import Decimal
 
 from rich.console import Console
 from rich.table import Table
@@ -16,65 +15,66 @@ from rich.table import Table
 from .domain.method import MethodResult
 from .domain.planning import PlanStatus
 from .domain.segmentation import GROUPS
+from .i18n import Language, language
 
 __all__ = ["render_summary"]
 
 _UNSCHEDULED_SHOWN = 20
 
 
-def _pct(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
-
-
-def _money(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:,.2f}"
-
-
-def _num(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
-
-
-def _groups(console: Console, result: MethodResult) -> None:
-    table = Table(title="Identify: the four questions per group", title_justify="left")
-    for column in ("group", "accounts", "share", "revenue", "share", "avg revenue"):
-        table.add_column(column, justify="left" if column == "group" else "right")
-    table.add_column("products/yr", justify="right")
+def _groups(console: Console, result: MethodResult, lang: Language) -> None:
+    _ = lang._
+    table = Table(title=_("Identify: the four questions per group"), title_justify="left")
+    table.add_column(_("group"), justify="left")
+    for column in (_("accounts"), _("share"), _("revenue"), _("share"), _("avg revenue")):
+        table.add_column(column, justify="right")
+    table.add_column(_("products/yr"), justify="right")
     has_margins = result.revenue.has_margins
     if has_margins:
-        table.add_column("margin", justify="right")
-        table.add_column("share", justify="right")
+        table.add_column(_("margin"), justify="right")
+        table.add_column(_("share"), justify="right")
     for group in GROUPS:
         figures = result.groups[group]
         row = [
-            group, str(figures.accounts), _pct(figures.accounts_share), _money(figures.revenue),
-            _pct(figures.revenue_share), _money(figures.avg_revenue),
-            _num(figures.avg_products_per_year),
+            _(group), str(figures.accounts), lang.percent(figures.accounts_share),
+            lang.money(figures.revenue), lang.percent(figures.revenue_share),
+            lang.money(figures.avg_revenue), lang.number(figures.avg_products_per_year),
         ]  # fmt: skip
         if has_margins:
-            row += [_money(figures.margin), _pct(figures.margin_share)]
+            row += [lang.money(figures.margin), lang.percent(figures.margin_share)]
         table.add_row(*row)
     console.print(table)
     pareto = result.pareto
     if pareto.customers_share_for_80pct_revenue is not None:
         console.print(
-            f"Pareto: {_pct(pareto.customers_share_for_80pct_revenue)} of customers make 80% "
-            "of revenue."
+            _("Pareto: %(share)s of customers make 80%% of revenue.")
+            % {"share": lang.percent(pareto.customers_share_for_80pct_revenue)}
         )
     if pareto.margin is not None:
         console.print(
-            f"Margin concentration: {_pct(pareto.margin.customers_share)} of customers, with "
-            f"{_pct(pareto.margin.revenue_share)} of revenue, make 80% of margin."
-        )
+            _("Margin concentration: %(customers)s of customers, with %(revenue)s of revenue, "
+              "make 80%% of margin.")
+            % {"customers": lang.percent(pareto.margin.customers_share),
+               "revenue": lang.percent(pareto.margin.revenue_share)}
+        )  # fmt: skip
 
 
-def _rating(console: Console, result: MethodResult) -> None:
+def _rating(console: Console, result: MethodResult, lang: Language) -> None:
+    _ = lang._
     rating = result.rating
     if not rating.accounts:
-        console.print("Customer rating: no accounts to rate.")
+        console.print(_("Customer rating: no accounts to rate."))
         return
-    table = Table(title="Identify: customer rating (1 = most interesting)", title_justify="left")
-    for column in ("pos", "account", "name", "segment", "stage", "points"):
-        table.add_column(column, justify="right" if column in ("pos", "points") else "left")
+    table = Table(title=_("Identify: customer rating (1 = most interesting)"), title_justify="left")
+    for column, right in (
+        (_("pos"), True),
+        (_("account"), False),
+        (_("name"), False),
+        (_("segment"), False),
+        (_("stage"), False),
+        (_("points"), True),
+    ):
+        table.add_column(column, justify="right" if right else "left")
     for criterion in rating.criteria:
         table.add_column(criterion.label or criterion.key, justify="right")
     for rated in rating.accounts:
@@ -82,23 +82,24 @@ def _rating(console: Console, result: MethodResult) -> None:
         table.add_row(
             str(rated.position), rated.account_id, account.name,
             result.segments[rated.account_id].value,
-            account.integration_stage.value if account.integration_stage else "-",
-            format(rated.points, "f"),
-            *(format(rated.ranks[c.key], "f") for c in rating.criteria),
+            _(account.integration_stage.value) if account.integration_stage else "-",
+            lang.exact(rated.points),
+            *(lang.exact(rated.ranks[c.key]) for c in rating.criteria),
         )  # fmt: skip
     console.print(table)
 
 
-def _intensify(console: Console, result: MethodResult) -> None:
+def _intensify(console: Console, result: MethodResult, lang: Language) -> None:
+    _ = lang._
     if not result.has_contact_plan:
-        console.print("Intensify: no contacts.csv and team.csv, so no contact plan.")
+        console.print(_("Intensify: no contacts.csv and team.csv, so no contact plan."))
         return
     counts = Counter(gap.code.value for gap in result.matrix.gaps)
-    gaps = Table(title="Intensify: gaps by code", title_justify="left")
-    gaps.add_column("code")
-    gaps.add_column("count", justify="right")
+    gaps = Table(title=_("Intensify: gaps by code"), title_justify="left")
+    gaps.add_column(_("code"))
+    gaps.add_column(_("count"), justify="right")
     for code, number in sorted(counts.items()):
-        gaps.add_row(code, str(number))
+        gaps.add_row(_(code), str(number))
     console.print(gaps)
 
     scheduled = [p for p in result.plan if p.status is PlanStatus.SCHEDULED]
@@ -108,50 +109,65 @@ def _intensify(console: Console, result: MethodResult) -> None:
     for planned in scheduled:
         assert planned.planned_date is not None
         per_member[(planned.pair.member_id, (planned.planned_date - result.as_of).days // 7)] += 1
-    table = Table(title="Planned contacts per member and week", title_justify="left")
-    table.add_column("member")
+    table = Table(title=_("Planned contacts per member and week"), title_justify="left")
+    table.add_column(_("member"))
     for week in weeks:
-        table.add_column(f"week of {result.as_of + timedelta(days=7 * week)}", justify="right")
-    table.add_column("total", justify="right")
+        first = lang.day(result.as_of + timedelta(days=7 * week))
+        table.add_column(_("week of %(day)s") % {"day": first}, justify="right")
+    table.add_column(_("total"), justify="right")
     for member_id in sorted({member for member, _ in per_member}):
         row = [str(per_member[(member_id, week)]) for week in weeks]
         total = sum(per_member[(member_id, week)] for week in weeks)
         table.add_row(member_id, *row, str(total))
     console.print(table)
-    console.print(f"{len(scheduled)} contacts planned, {len(unscheduled)} unscheduled.")
+    console.print(
+        _("%(planned)s contacts planned, %(unscheduled)s unscheduled.")
+        % {"planned": len(scheduled), "unscheduled": len(unscheduled)}
+    )
     if unscheduled:
-        table = Table(title="Unscheduled (over capacity)", title_justify="left")
-        for column in ("account", "member", "contact", "pair status", "due", "days overdue"):
+        table = Table(title=_("Unscheduled (over capacity)"), title_justify="left")
+        due = lang.p_("column", "due")
+        for column in (_("account"), _("member"), _("contact"), _("pair status"), due,
+                       _("days overdue")):  # fmt: skip
             table.add_column(column)
         for planned in unscheduled[:_UNSCHEDULED_SHOWN]:
             pair = planned.pair
             table.add_row(
-                pair.account_id, pair.member_id, pair.contact_id, pair.status.value,
-                pair.due_date.isoformat(), str(pair.days_overdue),
+                pair.account_id, pair.member_id, pair.contact_id, _(pair.status.value),
+                lang.day(pair.due_date), str(pair.days_overdue),
             )  # fmt: skip
         console.print(table)
         if len(unscheduled) > _UNSCHEDULED_SHOWN:
-            console.print(f"... and {len(unscheduled) - _UNSCHEDULED_SHOWN} more in plan.csv")
+            console.print(
+                _("... and %(count)s more in plan.csv")
+                % {"count": len(unscheduled) - _UNSCHEDULED_SHOWN}
+            )
 
 
-def render_summary(console: Console, result: MethodResult) -> None:
-    """Print the whole readable summary of one run."""
+def render_summary(console: Console, result: MethodResult, lang: Language | None = None) -> None:
+    """Print the whole readable summary of one run, in ``lang`` (default English)."""
+    lang = lang or language()
+    _ = lang._
     segmentation = result.segmentation
     console.print(
-        f"As of {result.as_of} (revenue period {result.period.start} excluded to "
-        f"{result.period.end}): {len(segmentation.customers)} customers, "
-        f"{len(segmentation.no_revenue)} accounts without revenue, total revenue "
-        f"{_money(segmentation.total)}."
-    )
-    _groups(console, result)
-    _rating(console, result)
-    _intensify(console, result)
+        _("As of %(day)s (revenue period %(start)s excluded to %(end)s): %(customers)s "
+          "customers, %(none)s accounts without revenue, total revenue %(total)s.")
+        % {"day": lang.day(result.as_of), "start": lang.day(result.period.start),
+           "end": lang.day(result.period.end), "customers": len(segmentation.customers),
+           "none": len(segmentation.no_revenue), "total": lang.money(segmentation.total)}
+    )  # fmt: skip
+    _groups(console, result, lang)
+    _rating(console, result, lang)
+    _intensify(console, result, lang)
     suggestions = result.suggestions
     if result.contacts or suggestions.without_role:
+        counts = {"without": suggestions.without_role, "with": len(suggestions.by_contact)}
         console.print(
-            f"{suggestions.without_role} contacts without a role, "
-            f"{len(suggestions.by_contact)} with a suggestion"
-            + (" (used as their roles)." if suggestions.used else " (role_suggestions.csv).")
-        )
+            _("%(without)s contacts without a role, %(with)s with a suggestion (used as their "
+              "roles).") % counts
+            if suggestions.used
+            else _("%(without)s contacts without a role, %(with)s with a suggestion "
+                   "(role_suggestions.csv).") % counts
+        )  # fmt: skip
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow", markup=False)

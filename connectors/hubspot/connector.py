@@ -13,12 +13,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from crm_accounts.config import HubSpotSection
+from crm_accounts.errors import ConfigError
+from crm_accounts.progress import Progress
 
 from ..composed import ComposedConnector
 from .auth import read_token
 from .http import HubSpotHttp, make_api_client
 from .limits import ApiUsage
+from .mapping import CLOSED_TASK_STATUS
 from .source import HubSpotSource, SharedState
+from .tasks import TaskWriter
 from .writer import HubSpotWriter
 
 __all__ = ["HubSpotConnector"]
@@ -28,8 +32,8 @@ class HubSpotConnector(ComposedConnector):
     """Implements :class:`~crm_accounts.ports.Connector` for one HubSpot account.
 
     Args:
-        closed_status: the status the product closes tasks with (``[plan] closed_status``);
-            tasks with its ``hs_task_status`` value are closed, not open.
+        closed_status: ``[plan] closed_status``; it must be HubSpot's only closed task status,
+            COMPLETED (METHOD.md), which is also what unset means.
     """
 
     source: HubSpotSource
@@ -42,16 +46,29 @@ class HubSpotConnector(ComposedConnector):
         self.http = http
         self.state = SharedState()
         self.source = HubSpotSource(http, section, self.state)
-        self.writer = HubSpotWriter(
+        known_companies = self.source.known_companies
+        tasks = TaskWriter(
             http,
             section,
-            self.source.known_companies,
+            known_companies,
             self.source.open_tasks,
             self.state,
             self.source.tasks_by_id,
         )
-        if closed_status:
-            self.source.add_closed_status(self.writer.close_status(closed_status))
+        self.writer = HubSpotWriter(http, section, known_companies, self.state, tasks)
+        if closed_status and self.writer.close_status(closed_status) != CLOSED_TASK_STATUS:
+            raise ConfigError(
+                f"plan.closed_status: {closed_status!r} is hs_task_status "
+                f"{self.writer.close_status(closed_status)}, which HubSpot does not treat as "
+                f"closed; {CLOSED_TASK_STATUS} is its only closed task status: set 'Completed' "
+                "or leave the key out"
+            )
+
+    def report_progress(self, progress: Progress) -> None:
+        """Report every search (with its ``total``), list read and write to ``progress``."""
+        self.source.reader.progress = progress
+        self.writer.progress = progress
+        self.writer.tasks.progress = progress
 
     @classmethod
     def from_config(

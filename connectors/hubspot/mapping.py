@@ -333,14 +333,28 @@ def activity_completed(status: str | None, done: frozenset[str]) -> bool:
     return (status or "") in done
 
 
+#: HubSpot's only closed task status ("Activities | Tasks", ``hs_task_status``: NOT_STARTED,
+#: IN_PROGRESS, WAITING, COMPLETED, DEFERRED; METHOD.md "Tasks").
+CLOSED_TASK_STATUS = "COMPLETED"
+_RETIRED_KEY = re.compile(r".+\.closed\.[0-9]+")
+
+
+def retired_key(key: str, task_id: str) -> str:
+    """The key a task the product closes keeps: ``<key>.closed.<task id>``. Completed and
+    retired, it is neither read back as open nor counted as a contact moment."""
+    return f"{key}.closed.{task_id}"
+
+
 def activity(
     record: Mapping[str, Any],
     contact_id: str,
     status_property: str,
     done: frozenset[str],
     zone: ZoneInfo,
+    key_property: str | None = None,
 ) -> Activity:
     """An engagement with one of its contacts; the owner is the member who had the contact.
+    A task the product closed (its key retired, :func:`retired_key`) is no contact moment.
 
     Raises:
         MappingError: no owner or no timestamp.
@@ -350,7 +364,10 @@ def activity(
     if owner is None:
         raise MappingError(f"engagement {engagement_id}: hubspot_owner_id is empty")
     day = local_date(prop(record, "hs_timestamp"), zone, f"engagement {engagement_id}")
-    return Activity(owner, contact_id, day, activity_completed(prop(record, status_property), done))
+    key = prop(record, key_property)
+    closed_by_us = key is not None and _RETIRED_KEY.fullmatch(key) is not None
+    completed = activity_completed(prop(record, status_property), done) and not closed_by_us
+    return Activity(owner, contact_id, day, completed)
 
 
 def task_record(
@@ -517,6 +534,7 @@ def task_update_input(update: TaskUpdate, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def task_close_input(task_id: str, status: str) -> dict[str, Any]:
-    """A task closed with an ``hs_task_status`` value."""
-    return {"id": task_id, "properties": {"hs_task_status": status}}
+def task_close_input(task_id: str, key: str, key_property: str) -> dict[str, Any]:
+    """A task of ours closed: COMPLETED, its key retired in the same update."""
+    properties = {"hs_task_status": CLOSED_TASK_STATUS, key_property: retired_key(key, task_id)}
+    return {"id": task_id, "properties": properties}

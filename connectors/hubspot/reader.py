@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 from crm_accounts.errors import FatalConnectorError
 from crm_accounts.logs import log_event
+from crm_accounts.progress import SILENT, Progress
 
 from .http import LOGGER, HubSpotHttp, next_cursor
 from .limits import EXEMPT, SEARCH
@@ -99,6 +100,8 @@ class Reader:
 
     def __init__(self, http: HubSpotHttp) -> None:
         self.http = http
+        #: Told what each search reads, its ``total`` and the records so far.
+        self.progress: Progress = SILENT
 
     def search(
         self,
@@ -109,10 +112,16 @@ class Reader:
         low: int,
         high: int,
     ) -> Iterator[dict[str, Any]]:
-        """Every record matching ``filters`` with ``low <= range_property < high``, lazily."""
+        """Every record matching ``filters`` with ``low <= range_property < high``, lazily.
+
+        The first answer's ``total`` (the whole range) is reported as the expected number.
+        """
         kind = f"search_{object_type}"
         path = f"/crm/v3/objects/{object_type}/search"
         ranges = [(low, high)]
+        progress = self.progress
+        progress.begin(f"reading {object_type}")
+        first = True
         while ranges:
             start, end = ranges.pop(0)
             where = [*filters, *range_filters(range_property, start, end)]
@@ -120,6 +129,9 @@ class Reader:
                 kind, "POST", path, body=search_body(where, properties), group=SEARCH
             )
             total = int(page.get("total") or 0)
+            if first:
+                progress.advance(0, total=total)
+                first = False
             if total > SEARCH_CAP:
                 try:
                     parts = split_range(start, end, total)
@@ -138,7 +150,9 @@ class Reader:
                 continue
             seen: set[str] = set()
             while True:
-                yield from page.get("results") or []
+                results = page.get("results") or []
+                progress.advance(len(results))
+                yield from results
                 after = next_cursor(page)
                 if after is None:
                     break

@@ -20,7 +20,8 @@ page, and association reads go 1,000 ids at a time. What is read (names from ``[
   https://developers.hubspot.com/docs/api-reference/latest/crm/owners/guide); archived or unknown
   owners are no members;
 * activities: meetings, calls, e-mails and tasks by ``hs_timestamp`` through search, with their
-  contacts (an engagement without a contact is no contact moment);
+  contacts (an engagement without a contact is no contact moment; a task the product closed,
+  its key retired, is none either);
 * open tasks: tasks with a key in the key property whose status is not a closed one: those the
   run log knows (``recall_tasks``) read back by id, the others found by search
   (which lags behind writes, so it only discovers what the run log does not know).
@@ -45,6 +46,7 @@ from crm_accounts.domain.model import Activity, Contact, Member, PsuRole, Revenu
 from crm_accounts.domain.revenue import Period
 from crm_accounts.logs import log_event
 from crm_accounts.ports import AccountRecord, TaskRecord
+from crm_accounts.progress import counted
 
 from . import queries
 from .currency import CurrencyConverter
@@ -149,9 +151,13 @@ class HubSpotSource:
         return prefetched(records, 2 * queries.ASSOCIATION_BATCH)
 
     def _list(self, object_type: str, properties: tuple[str, ...]) -> Iterator[dict[str, Any]]:
-        return self.http.pages(
+        """All records of ``object_type``; the list endpoint says no total (none reported)."""
+        progress = self.reader.progress
+        progress.begin(f"reading {object_type}")
+        pages = self.http.pages(
             f"list_{object_type}", f"/crm/v3/objects/{object_type}", queries.list_query(properties)
         )
+        return counted(pages, progress)
 
     # -- accounts ---------------------------------------------------------------------------------
 
@@ -180,10 +186,6 @@ class HubSpotSource:
     def attribute_names(self) -> frozenset[str]:
         """The configured attribute names (whether or not a company has a value)."""
         return frozenset(self.section.attributes)
-
-    def add_closed_status(self, status: str) -> None:
-        """Treat tasks with this ``hs_task_status`` as closed (the product closes with it)."""
-        self._closed = self._closed | {status}
 
     def known_companies(self) -> dict[str, Team]:
         """Team fields of every company; a light read when the accounts were not read."""
@@ -431,7 +433,8 @@ class HubSpotSource:
         for object_type in queries.ENGAGEMENTS:
             status = queries.STATUS_PROPERTIES[object_type]
             done = frozenset(self.section.activity_done[object_type])
-            properties = ("hs_timestamp", "hubspot_owner_id", status)
+            key = self.section.task_key_property if object_type == "tasks" else None
+            properties = ("hs_timestamp", "hubspot_owner_id", status, *([key] if key else []))
             records = self._search(object_type, [], properties, "hs_timestamp", low, high)
             for chunk in queries.chunks(records, queries.ASSOCIATION_BATCH):
                 ids = [i for r in chunk if (i := object_id(r.get("id"))) is not None]
@@ -440,7 +443,7 @@ class HubSpotSource:
                     linked = contacts.get(object_id(record.get("id")) or "")
                     for contact_id in dict.fromkeys(linked.targets if linked else ()):
                         try:
-                            yield activity(record, contact_id, status, done, self.zone)
+                            yield activity(record, contact_id, status, done, self.zone, key)
                         except MappingError as exc:
                             self._skip(object_type[:-1], str(exc))
                             break

@@ -1,41 +1,19 @@
 """The write side of the HubSpot connector: the ``Writer`` port. Does I/O.
 
-Target properties go through ``POST /crm/v3/objects/companies/batch/update`` and tasks through
-``POST /crm/v3/objects/tasks/batch/create`` and ``.../tasks/batch/update``, 100 inputs a call
+Target properties go through ``POST /crm/v3/objects/companies/batch/update``, 100 inputs a call
 ("Update a batch of companies",
 https://developers.hubspot.com/docs/api-reference/legacy/crm/objects/companies/batch/update-companies;
-"Create a batch of tasks",
-https://developers.hubspot.com/docs/api-reference/2026-03/crm/activities/tasks/batch/create-tasks).
-A batch answers 200 when every input succeeded and 207 Multi-Status when some failed ("Simplifying
-batch update response codes for CRM v3 APIs",
-https://developers.hubspot.com/changelog/simplifying-batch-update-response-codes-for-crm-v3-apis):
-``results`` holds the records written, ``errors`` entries ``{"status", "category", "message",
-"context": {"ids": [...]}}``. Each input gets its own :class:`~crm_accounts.ports.WriteResult`:
-
-* refused before sending, like :mod:`crm_accounts.memory`: a field the product does not own, a
-  non-number for a number property, an unknown company, a task without a key, a task that is not
-  an open task of ours;
-* an id named by an error of a 207 answer: failed with that error;
-* a whole batch refused (4xx): the inputs it names are failed and the rest is sent again; a
-  task create refused as a whole is split in halves until the refused input is alone (at most
-  2n - 1 calls for n tasks), unless the refusal concerns every input alike (a property that does
-  not exist);
-* a create that may have reached HubSpot (timeout, 5xx): the writer looks at once for the tasks
-  it may have created — the tasks associated with the drafts' companies
-  (``POST /crm/v4/associations/companies/tasks/batch/read``, the association was part of the
-  create) read by id with their key — and takes those it finds as created; the others were not
-  created and are sent once more — after a 5xx answer only: after a timeout HubSpot may still
-  be creating them, so they fail as "outcome unknown". Neither step uses search, whose index
-  lags behind writes. When that look-up fails too, the drafts fail as "outcome unknown" and
-  the next sync, once the index has caught up, finds a task that was created by its key.
+one outcome per input from the 200/207 answers, :mod:`.batches`); tasks are written by
+:class:`~.tasks.TaskWriter`. Each input gets its own :class:`~crm_accounts.ports.WriteResult`;
+refused before sending, like :mod:`crm_accounts.memory`: a field the product does not own, a
+non-number for a number property, an unknown company, a task without a key, a task that is not
+an open task of ours.
 
 Batches of one kind go out ``max_workers`` at a time (default 4), each paced by the shared,
 thread-safe rate limiter (:mod:`.limits`), so parallel calls use the allowed rate and never more;
-outcomes are reported in input order whatever order the batches finished in.
-
-A property is cleared with an empty string. Created tasks are matched to their drafts by the key
-property HubSpot echoes in ``results`` (results are not in input order), and failed ones by the
-``objectWriteTraceId`` (the key) their 207 errors name.
+outcomes are reported in input order whatever order the batches finished in. A property is
+cleared with an empty string. Before writing, :meth:`HubSpotWriter.preflight` refuses a sync that
+would eat into the reserved daily allowance.
 """
 
 from __future__ import annotations
@@ -43,88 +21,34 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from crm_accounts.config import HubSpotSection
-from crm_accounts.connectors.retry import map_ordered
-from crm_accounts.errors import FatalConnectorError, RetriableError
-from crm_accounts.logs import log_event, redact
+from crm_accounts.errors import FatalConnectorError
+from crm_accounts.logs import log_event
 from crm_accounts.ports import (
     FieldUpdate,
     TargetField,
     TaskClose,
     TaskDraft,
-    TaskRecord,
     TaskUpdate,
     WriteResult,
 )
+from crm_accounts.progress import SILENT, Progress
 
 from . import queries
-from .http import (
-    LOGGER,
-    AnsweredUnknownError,
-    ApiError,
-    HubSpotHttp,
-    OutcomeUnknownError,
-    error_details,
-)
-from .mapping import (
-    NUMERIC_TARGETS,
-    company_update_input,
-    object_id,
-    task_close_input,
-    task_create_input,
-    task_update_input,
-)
-from .reader import Reader
+from .batches import Outcome, batch_update
+from .http import LOGGER, ApiError, HubSpotHttp
+from .mapping import NUMERIC_TARGETS, company_update_input
 from .source import SharedState
+from .tasks import UNKNOWN_ACCOUNT, TaskWriter
 
 __all__ = ["HubSpotWriter"]
 
 _TARGETS = frozenset(TargetField)
 _NUMBER_TYPES = frozenset({"number"})
 _NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)\s*")
-_UNKNOWN_ACCOUNT = "unknown account"
-_NOT_OURS = "no open task of ours"
-#: A refusal every input of a batch shares (a property that does not exist): not split up.
-_SYSTEMIC = re.compile(r"PROPERTY_DOESNT_EXIST|does not exist")
-_UNKNOWN_OUTCOME = "; the next sync finds the task by its key if it was created"
-
-
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    ok: bool = False
-    crm_id: str | None = None
-    error: str | None = None
-
-
-def _error_text(error: Mapping[str, Any]) -> str:
-    category, message = error_details(error)
-    return redact(f"{category}: {message}" if category else message or "refused")
-
-
-def _named_ids(error: Mapping[str, Any], ids: Iterable[str]) -> set[str]:
-    """Input ids an error names: ``context.ids``, else ids quoted in its message."""
-    context = error.get("context")
-    named = context.get("ids") if isinstance(context, Mapping) else None
-    if isinstance(named, list) and named:
-        return {i for i in (object_id(n) for n in named) if i}
-    message = str(error.get("message") or "")
-    return {i for i in ids if re.search(rf"(?<!\d){re.escape(i)}(?!\d)", message)}
-
-
-def _refused_ids(body: Mapping[str, Any], ids: Sequence[str]) -> set[str]:
-    """Input ids a refused batch's error body names (at the top or in ``errors``)."""
-    named = _named_ids(body, ids) if body.get("context") else set()
-    for error in body.get("errors") or []:
-        if isinstance(error, Mapping):
-            named |= _named_ids(error, ids)
-    if not named:
-        named = _named_ids({"message": body.get("message")}, ids)
-    return named & set(ids)
 
 
 class HubSpotWriter:
@@ -132,8 +56,7 @@ class HubSpotWriter:
 
     Args:
         known_companies: every company id (read once when the accounts were not read).
-        open_tasks: reads our open tasks (and records them in the shared state).
-        state_open_tasks: the shared task id -> key map, ``None`` until read.
+        tasks: writes the tasks, sharing ``state`` (the open task id -> key map).
     """
 
     def __init__(
@@ -141,20 +64,18 @@ class HubSpotWriter:
         http: HubSpotHttp,
         section: HubSpotSection,
         known_companies: Callable[[], Mapping[str, Any]],
-        open_tasks: Callable[[], Iterable[TaskRecord]],
         state: SharedState,
-        tasks_by_id: Callable[[Iterable[str]], Iterable[Mapping[str, Any]]] | None = None,
+        tasks: TaskWriter,
     ) -> None:
         self.http = http
-        self.reader = Reader(http)
-        self.tasks_by_id = tasks_by_id
         self.section = section
         self.known_companies = known_companies
-        self.read_open_tasks = open_tasks
         self.state = state
-        self.zone = ZoneInfo(section.timezone)
+        self.tasks = tasks
         self.fields = dict(section.fields)
         self._numeric: frozenset[str] | None = None
+        #: Told what each write sends and how many records went so far.
+        self.progress: Progress = SILENT
 
     # -- preflight --------------------------------------------------------------------------------
 
@@ -225,59 +146,6 @@ class HubSpotWriter:
 
     # -- sending ----------------------------------------------------------------------------------
 
-    def _batch_update(
-        self, object_type: str, kind: str, inputs: list[dict[str, Any]]
-    ) -> list[_Outcome]:
-        """Send update ``inputs`` 100 a call, ``max_workers`` calls at a time; one outcome per
-        input, by id."""
-        path = f"/crm/v3/objects/{object_type}/batch/update"
-
-        def send(chunk: list[dict[str, Any]]) -> dict[str, _Outcome]:
-            outcomes: dict[str, _Outcome] = {}
-            pending = chunk
-            for attempt in range(2):  # once more without the inputs a refused batch names
-                ids = [str(item["id"]) for item in pending]
-                try:
-                    response = self.http.send(kind, "POST", path, body={"inputs": pending})
-                except ApiError as exc:
-                    named = _refused_ids(exc.body, ids)
-                    failed = named if named and len(named) < len(ids) and attempt == 0 else ids
-                    for i in failed:
-                        outcomes[i] = _Outcome(error=str(exc))
-                    pending = [item for item in pending if str(item["id"]) not in failed]
-                    if not pending:
-                        break
-                    continue
-                self._read_update_answer(response.status, response.body, ids, outcomes)
-                break
-            return outcomes
-
-        outcomes: dict[str, _Outcome] = {}
-        chunks = list(queries.chunks(inputs, queries.WRITE_BATCH))
-        for found in map_ordered(send, chunks, self.section.max_workers):
-            outcomes.update(found)
-        return [outcomes.get(str(item["id"]), _Outcome(error="not sent")) for item in inputs]
-
-    @staticmethod
-    def _read_update_answer(
-        status: int, body: Mapping[str, Any], ids: Sequence[str], outcomes: dict[str, _Outcome]
-    ) -> None:
-        done = {object_id(r.get("id")) for r in body.get("results") or [] if isinstance(r, Mapping)}
-        failed: dict[str, str] = {}
-        errors = [e for e in body.get("errors") or [] if isinstance(e, Mapping)]
-        for error in errors:
-            for i in _named_ids(error, ids) or (set(ids) - done):
-                failed.setdefault(i, _error_text(error))
-        for i in ids:
-            if i in failed:
-                outcomes[i] = _Outcome(error=failed[i])
-            elif i in done or (status == 200 and not errors):
-                outcomes[i] = _Outcome(True, i)
-            else:
-                outcomes[i] = _Outcome(error=f"no result for {i} in the HTTP {status} answer")
-
-    # -- fields -----------------------------------------------------------------------------------
-
     def numeric_targets(self) -> frozenset[str]:
         """Targets whose company property is a number, from the property definitions (one
         ``GET /crm/v3/properties/companies``); the ``setup`` types when that is refused."""
@@ -306,7 +174,7 @@ class HubSpotWriter:
         if unknown:
             return f"not a target field: {', '.join(unknown)}"
         if update.account_id not in companies:
-            return _UNKNOWN_ACCOUNT
+            return UNKNOWN_ACCOUNT
         numeric = self.numeric_targets() if any(update.values.values()) else frozenset()
         for target, value in update.values.items():
             if value and target in numeric and _NUMBER.fullmatch(value) is None:
@@ -333,12 +201,20 @@ class HubSpotWriter:
         outcomes = dict(
             zip(
                 (str(x["id"]) for x in inputs),
-                self._batch_update("companies", "companies_update", inputs),
+                batch_update(
+                    self.http,
+                    self.section.max_workers,
+                    "companies",
+                    "companies_update",
+                    inputs,
+                    self.progress,
+                    "writing company fields",
+                ),
                 strict=True,
             )
         )
         for account_id, indexes in members.items():
-            outcome = outcomes.get(account_id, _Outcome(True, account_id))  # nothing to write
+            outcome = outcomes.get(account_id, Outcome(True, account_id))  # nothing to write
             for index in indexes:
                 results[index] = (
                     WriteResult(account_id, True, crm_id=account_id)
@@ -349,179 +225,20 @@ class HubSpotWriter:
 
     # -- tasks ------------------------------------------------------------------------------------
 
-    def _created_anyway(self, drafts: list[TaskDraft]) -> dict[str, _Outcome] | None:
-        """The drafts of a create whose answer was lost that HubSpot did create, found through
-        their companies' task associations and a read by id; ``None`` when that fails too."""
-        if self.tasks_by_id is None:
-            return None
-        wanted = {d.key for d in drafts}
-        key_property = self.section.task_key_property
-        try:
-            linked = self.reader.associated("companies", "tasks", {d.account_id for d in drafts})
-            ids = {t for targets in linked.values() for t in targets.targets}
-            found: dict[str, _Outcome] = {}
-            for record in self.tasks_by_id(sorted(ids, key=lambda i: (len(i), i))):
-                properties = record.get("properties")
-                key = properties.get(key_property) if isinstance(properties, Mapping) else None
-                if key in wanted:
-                    found[str(key)] = _Outcome(True, object_id(record.get("id")))
-        except (ApiError, RetriableError, FatalConnectorError):
-            return None
-        return found
-
-    def _create(self, drafts: list[TaskDraft], *, again: bool = True) -> dict[str, _Outcome]:
-        """Create ``drafts`` in one call; a batch refused as a whole is split in halves; a
-        lost answer is checked (:meth:`_created_anyway`) and the rest sent once more."""
-        key_property = self.section.task_key_property
-        inputs = [
-            task_create_input(d, key_property, self.section.task_open_status, self.zone)
-            for d in drafts
-        ]
-        try:
-            response = self.http.send(
-                "tasks_create",
-                "POST",
-                "/crm/v3/objects/tasks/batch/create",
-                body={"inputs": inputs},
-                idempotent=False,
-            )
-        except OutcomeUnknownError as exc:
-            found = self._created_anyway(drafts) if again else None
-            if found is None:
-                return {d.key: _Outcome(error=f"{exc}{_UNKNOWN_OUTCOME}") for d in drafts}
-            log_event(
-                LOGGER,
-                "hubspot.create_checked",
-                f"a task create lost its answer ({exc}); {len(found)} of {len(drafts)} tasks "
-                "were created",
-                logging.WARNING,
-            )
-            missing = [d for d in drafts if d.key not in found]
-            if not isinstance(exc, AnsweredUnknownError):  # it may still be under way
-                unknown = _Outcome(error=f"{exc}{_UNKNOWN_OUTCOME}")
-                return {**found, **dict.fromkeys((d.key for d in missing), unknown)}
-            return {**found, **(self._create(missing, again=False) if missing else {})}
-        except ApiError as exc:
-            if len(drafts) == 1 or exc.status >= 500 or _SYSTEMIC.search(exc.detail):
-                return {d.key: _Outcome(error=str(exc)) for d in drafts}
-            half = len(drafts) // 2
-            return {**self._create(drafts[:half]), **self._create(drafts[half:])}
-        outcomes: dict[str, _Outcome] = {}
-        for record in response.body.get("results") or []:
-            if not isinstance(record, Mapping):
-                continue
-            properties = record.get("properties")
-            key = properties.get(key_property) if isinstance(properties, Mapping) else None
-            key = key if key is not None else record.get("objectWriteTraceId")
-            if key is not None:
-                outcomes[str(key)] = _Outcome(True, object_id(record.get("id")))
-        unnamed: list[str] = []
-        for error in response.body.get("errors") or []:
-            if not isinstance(error, Mapping):
-                continue
-            context = error.get("context")
-            traced = context.get("objectWriteTraceId") if isinstance(context, Mapping) else None
-            if isinstance(traced, list) and traced:
-                for key in traced:
-                    outcomes.setdefault(str(key), _Outcome(error=_error_text(error)))
-            else:
-                unnamed.append(_error_text(error))
-        for draft in drafts:
-            if draft.key not in outcomes:
-                message = "; ".join(unnamed) or f"no task in the HTTP {response.status} answer"
-                outcomes[draft.key] = _Outcome(error=message)
-        return outcomes
+    # -- tasks (.tasks.TaskWriter) ----------------------------------------------------------------
 
     def create_tasks(self, drafts: Sequence[TaskDraft]) -> list[WriteResult]:
         """Create open tasks carrying their key, associated with company and contact."""
-        results: list[WriteResult | None] = [None] * len(drafts)
-        companies = self.known_companies() if drafts else {}
-        accepted: list[int] = []
-        keys: set[str] = set()
-        for index, draft in enumerate(drafts):
-            if not draft.key.strip():
-                error: str | None = "a task key is required (a task without one is someone else's)"
-            elif draft.account_id not in companies:
-                error = _UNKNOWN_ACCOUNT
-            elif draft.key in keys:
-                error = f"task key {draft.key!r} appears twice in one call"
-            else:
-                error = None
-                keys.add(draft.key)
-                accepted.append(index)
-            if error:
-                results[index] = WriteResult(draft.key, False, error=error)
-        outcomes: dict[str, _Outcome] = {}
-        batches = [
-            [drafts[i] for i in chunk] for chunk in queries.chunks(accepted, queries.WRITE_BATCH)
-        ]
-        for found in map_ordered(self._create, batches, self.section.max_workers):
-            outcomes.update(found)
-        for index in accepted:
-            draft = drafts[index]
-            outcome = outcomes.get(draft.key, _Outcome(error="not sent"))
-            if outcome.ok:
-                results[index] = WriteResult(draft.key, True, crm_id=outcome.crm_id)
-                if self.state.open_tasks is not None and outcome.crm_id:
-                    self.state.open_tasks[outcome.crm_id] = draft.key
-            else:
-                results[index] = WriteResult(draft.key, False, error=outcome.error)
-        return [r if r is not None else WriteResult("", False, error="not sent") for r in results]
-
-    def _ours(self) -> dict[str, str]:
-        if self.state.open_tasks is None:
-            for _ in self.read_open_tasks():
-                pass
-        return dict(self.state.open_tasks or {})
-
-    def _change_tasks(
-        self,
-        changes: Sequence[TaskUpdate | TaskClose],
-        build: Callable[[int], dict[str, Any]],
-        closing: bool,
-    ) -> list[WriteResult]:
-        ours = self._ours() if changes else {}
-        results = [WriteResult(c.key, False, error=_NOT_OURS) for c in changes]
-        accepted: list[int] = []
-        taken: set[str] = set()
-        for index, change in enumerate(changes):
-            if ours.get(change.id) != change.key or change.id in taken:
-                continue
-            accepted.append(index)
-            taken.add(change.id)
-        inputs = [build(i) for i in accepted]
-        outcomes = self._batch_update("tasks", "tasks_update", inputs)
-        for index, outcome in zip(accepted, outcomes, strict=True):
-            change = changes[index]
-            if outcome.ok:
-                results[index] = WriteResult(change.key, True, crm_id=change.id)
-                if closing and self.state.open_tasks is not None:
-                    self.state.open_tasks.pop(change.id, None)
-            else:
-                results[index] = WriteResult(change.key, False, error=outcome.error)
-        return results
+        return self.tasks.create_tasks(drafts)
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]:
         """Reschedule open tasks of ours (due time, subject, body)."""
-        return self._change_tasks(
-            updates, lambda i: task_update_input(updates[i], self.zone), closing=False
-        )
-
-    def close_status(self, status: str) -> str:
-        """The ``hs_task_status`` value for a ``[plan] closed_status`` (mapped, else upper-cased
-        with underscores: "Deferred" -> ``DEFERRED``)."""
-        mapping = self.section.task_close_statuses
-        if status in mapping:
-            return mapping[status]
-        folded = {k.casefold(): v for k, v in mapping.items()}
-        return folded.get(status.casefold(), re.sub(r"\W+", "_", status.strip()).upper())
+        return self.tasks.update_tasks(updates)
 
     def close_tasks(self, closes: Sequence[TaskClose]) -> list[WriteResult]:
-        """Close open tasks of ours; a task closed before is refused."""
-        return self._change_tasks(
-            closes,
-            lambda i: task_close_input(
-                closes[i].id, self.close_status(closes[i].status or "Deferred")
-            ),
-            closing=True,
-        )
+        """Close open tasks of ours (COMPLETED, key retired)."""
+        return self.tasks.close_tasks(closes)
+
+    def close_status(self, status: str) -> str:
+        """The ``hs_task_status`` value for a ``[plan] closed_status``."""
+        return self.tasks.close_status(status)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 import requests
 
 from crm_accounts.config import SalesforceSection
+from crm_accounts.progress import Progress
 
 from ..composed import ComposedConnector
 from . import soql
@@ -102,6 +103,11 @@ class SalesforceConnector(ComposedConnector):
         return ApiUsage(self.http.usage.used, self.http.usage.max)
 
     # -- extras -------------------------------------------------------------------------------
+
+    def report_progress(self, progress: Progress) -> None:
+        """Report every query (with its ``totalSize``) and every write to ``progress``."""
+        self.source.progress = progress
+        self.writer.progress = progress
 
     def record_url(self, account_id: str) -> str | None:
         """The account's page in the org: ``<instance URL>/<record id>``, which both Salesforce

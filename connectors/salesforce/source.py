@@ -36,6 +36,7 @@ account owners are the only team (a warning says so).
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ from crm_accounts.domain.model import (
 from crm_accounts.domain.revenue import Period
 from crm_accounts.logs import log_event
 from crm_accounts.ports import AccountRecord, TaskRecord
+from crm_accounts.progress import SILENT, Progress, counted
 
 from . import soql
 from .bulk import BulkClient
@@ -99,6 +101,15 @@ class SharedState:
     excluded: set[str] = field(default_factory=set)
 
 
+_FROM = re.compile(r"\sFROM\s+(\w+)")
+
+
+def _object_of(query: str) -> str:
+    """The object a SOQL query reads (field names are checked API names: no ``FROM`` there)."""
+    found = _FROM.search(query)
+    return found.group(1) if found else "Salesforce"
+
+
 @dataclass
 class _TeamRow:
     roles: set[PsuRole] = field(default_factory=set)
@@ -131,6 +142,8 @@ class SalesforceSource:
         self._team_rows: dict[tuple[str, str], _TeamRow] | None = None
         self._users: dict[str, dict[str, Any]] | None = None
         self._pioneers = {p.strip().casefold() for p in section.pioneers if p.strip()}
+        #: Told what each query reads, its ``totalSize`` and the rows so far.
+        self.progress: Progress = SILENT
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -138,6 +151,7 @@ class SalesforceSource:
         """The rows of ``query``: REST pages, or a Bulk API 2.0 job for large results;
         ``all_rows`` runs it as ``queryAll`` (archived activities included)."""
         pages = self.http.query(query, batch_size=self.batch_size, all_rows=all_rows)
+        self.progress.begin(f"reading {_object_of(query)} records", pages.total_size)
         if pages.total_size > self.section.bulk_query_threshold and not pages.complete:
             log_event(
                 LOGGER,
@@ -145,9 +159,9 @@ class SalesforceSource:
                 f"{pages.total_size} rows exceed bulk_query_threshold; using a Bulk API job",
                 rows=pages.total_size,
             )
-            yield from self.bulk.query(query, all_rows=all_rows)
+            yield from counted(self.bulk.query(query, all_rows=all_rows), self.progress)
             return
-        yield from pages
+        yield from counted(pages, self.progress)
 
     def _mapped(
         self, kind: str, rows: Iterable[dict[str, Any]], fn: Callable[[dict[str, Any]], _T]

@@ -60,6 +60,7 @@ from crm_accounts.ports import (
     TaskUpdate,
     WriteResult,
 )
+from crm_accounts.progress import SILENT, Progress
 
 from . import soql
 from .bulk import BULK_INGEST_CALLS, NULL_CELL, BulkClient
@@ -86,6 +87,7 @@ _LOCKED = "UNABLE_TO_LOCK_ROW"
 _DUPLICATE = "DUPLICATE_VALUE"
 _NOT_OURS = "no open task of ours"
 _UNKNOWN_ACCOUNT = "unknown account"
+_WRITING_FIELDS = "writing Account fields"
 _SALESFORCE_ID = re.compile(r"[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?")
 _NUMBER_TYPES = frozenset({"double", "currency", "percent", "int", "long"})
 
@@ -138,6 +140,8 @@ class SalesforceWriter:
         self.target_fields = dict(fields.targets)
         self.random_fraction = random_fraction
         self._numeric: frozenset[str] | None = None
+        #: Told what each write sends and how many records went so far.
+        self.progress: Progress = SILENT
 
     # -- preflight -----------------------------------------------------------------------------
 
@@ -176,14 +180,22 @@ class SalesforceWriter:
 
     # -- sending -------------------------------------------------------------------------------
 
-    def _send(self, method: str, kind: str, records: list[dict[str, Any]]) -> list[_Outcome]:
-        """Send ``records`` in collections of 200, resending rows that were locked."""
+    def _send(
+        self, method: str, kind: str, records: list[dict[str, Any]], what: str | None = None
+    ) -> list[_Outcome]:
+        """Send ``records`` in collections of 200, resending rows that were locked; ``what``:
+        report the first round's progress under this name."""
+        if what is not None:
+            self.progress.begin(what, len(records))
         outcomes = [_Outcome() for _ in records]
         pending = list(range(len(records)))
         attempts = self.section.max_attempts
 
         def send(chunk: list[int]) -> tuple[list[_Outcome], list[int]]:
-            return self._send_chunk(method, kind, records, chunk)
+            sent = self._send_chunk(method, kind, records, chunk)
+            if what is not None and round_number == 1:
+                self.progress.advance(len(chunk))
+            return sent
 
         for round_number in range(1, attempts + 1):
             chunks = list(soql.chunks(pending, COLLECTION_SIZE))
@@ -238,11 +250,13 @@ class SalesforceWriter:
 
     def _bulk(
         self, obj: str, operation: str, columns: list[str], rows: list[dict[str, str]],
-        match: Callable[[Mapping[str, str]], int | None],
+        match: Callable[[Mapping[str, str]], int | None], what: str,
     ) -> list[_Outcome]:  # fmt: skip
         """One ingest job; ``match`` finds the row index a result line belongs to."""
         outcomes = [_Outcome(error="no result in the bulk job") for _ in rows]
+        self.progress.begin(f"{what} (Bulk API job)", len(rows))
         result = self.bulk.ingest(obj, operation, columns, rows)
+        self.progress.advance(len(rows))
         for line in result.succeeded:
             index = match(line)
             if index is not None:
@@ -321,11 +335,12 @@ class SalesforceWriter:
                 columns,
                 rows,
                 lambda line: position.get(line.get("Id") or line.get("sf__Id") or ""),
+                _WRITING_FIELDS,
             )
         else:
             numeric = self.numeric_targets()
             records = [field_update_record(i, merged[i], self.target_fields, numeric) for i in ids]
-            outcomes = self._send("PATCH", "composite_update", records)
+            outcomes = self._send("PATCH", "composite_update", records, _WRITING_FIELDS)
         for account_id, outcome in zip(ids, outcomes, strict=True):
             for index in members[account_id]:
                 results[index] = (
@@ -366,9 +381,9 @@ class SalesforceWriter:
                 _, key = split_marker(line.get("Description"))
                 return position.get(key or "")
 
-            outcomes = self._bulk("Task", "insert", columns, rows, match)
+            outcomes = self._bulk("Task", "insert", columns, rows, match, "creating tasks")
         else:
-            outcomes = self._send("POST", "composite_create", records)
+            outcomes = self._send("POST", "composite_create", records, "creating tasks")
         blocked = [n for n, o in enumerate(outcomes) if not o.ok and _DUPLICATE in (o.error or "")]
         if key_field and blocked:
             freed = self._retire_closed_holders({drafts[accepted[n]].key for n in blocked})
@@ -429,6 +444,7 @@ class SalesforceWriter:
         kind: str,
         closing: bool,
     ) -> list[WriteResult]:
+        what = "closing tasks" if closing else "rescheduling tasks"
         ours = self._ours([c.id for c in changes])
         results = [WriteResult(c.key, False, error=_NOT_OURS) for c in changes]
         accepted: list[int] = []
@@ -454,9 +470,10 @@ class SalesforceWriter:
                 columns,
                 rows,
                 lambda line: position.get(line.get("Id") or line.get("sf__Id") or ""),
+                what,
             )
         else:
-            outcomes = self._send("PATCH", kind, records)
+            outcomes = self._send("PATCH", kind, records, what)
         for i, outcome in zip(accepted, outcomes, strict=True):
             change = changes[i]
             if outcome.ok:

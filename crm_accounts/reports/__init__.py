@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..domain.method import MethodResult
 from ..errors import TemporaryError, UsageError
+from ..i18n import Language
 from ..safefile import fsync_folder
 from ..sync.report import Movement
 from .agenda import PRODUCT_ID_PREFIX
@@ -38,8 +39,9 @@ def write_reports(
     *,
     default_capacity: int,
     generated_at: datetime,
-    movements: Sequence[Movement] = (),
+    movements: Sequence[Movement] | None = None,
     link: Callable[[str], str | None] | None = None,
+    lang: Language | None = None,
 ) -> ReportPaths:
     """Write ``report.html``, ``report.xlsx`` and ``agendas/<member>.ics`` into ``directory``.
 
@@ -48,6 +50,9 @@ def write_reports(
     previous report as it was and no temporary file behind. Agenda files the product wrote
     for members who no longer have planned contacts are removed; files of other names, and
     ``.ics`` files the product did not write, are left alone.
+
+    ``movements`` is ``None`` when the run log holds no previous sync to compare with; ``lang``
+    is the output language (default English).
 
     Raises:
         UsageError: the folder cannot be created or written.
@@ -65,11 +70,11 @@ def write_reports(
     try:
         text = render_html(
             result, default_capacity=default_capacity, movements=movements, link=link,
-            generated_at=generated_at,
+            generated_at=generated_at, lang=lang,
         )  # fmt: skip
         (staging / "report.html").write_text(text, encoding="utf-8")
-        write_workbook(result, staging / "report.xlsx", movements=movements)
-        built = write_agendas(result, staging / "agendas", generated_at, link)
+        write_workbook(result, staging / "report.xlsx", movements=movements, lang=lang)
+        built = write_agendas(result, staging / "agendas", generated_at, link, lang=lang)
         _sync_files(staging, [staging / "report.html", staging / "report.xlsx", *built])
         agenda_dir = directory / "agendas"
         agenda_dir.mkdir(exist_ok=True)

@@ -21,7 +21,9 @@ from .. import __version__
 from ..domain.method import MethodResult
 from ..domain.planning import PlannedContact, PlanStatus
 from ..domain.suggestions import role_labels
+from ..i18n import Language, language
 from ..safefile import write_bytes_atomically
+from ..words import role_word
 
 __all__ = [
     "PRODUCT_ID_PREFIX",
@@ -54,13 +56,21 @@ def agenda_file_name(member_id: str) -> str:
     return f"{slug}-{digest}.ics"
 
 
-def _reason(planned: PlannedContact) -> str:
+def _reason(planned: PlannedContact, lang: Language) -> str:
     pair = planned.pair
     if pair.last_contact is None:
-        return "never met in the lookback period"
+        return lang._("never met in the lookback period")
+    last = lang.day(pair.last_contact)
     if pair.days_overdue > 0:
-        return f"overdue by {pair.days_overdue} days (last contact {pair.last_contact})"
-    return f"due on {pair.due_date} (last contact {pair.last_contact})"
+        return lang.n_(
+            "overdue by %(days)s day (last contact %(last)s)",
+            "overdue by %(days)s days (last contact %(last)s)",
+            pair.days_overdue,
+        ) % {"days": pair.days_overdue, "last": last}
+    return lang._("due on %(day)s (last contact %(last)s)") % {
+        "day": lang.day(pair.due_date),
+        "last": last,
+    }
 
 
 def _event(
@@ -69,7 +79,9 @@ def _event(
     stamp: datetime,
     positions: Mapping[str, int],
     link: Link | None,
+    lang: Language,
 ) -> Event:
+    _ = lang._
     pair = planned.pair
     account = result.accounts.get(pair.account_id)
     account_name = account.name if account is not None else pair.account_id
@@ -77,26 +89,41 @@ def _event(
     contact_name = contact.name if contact is not None else pair.contact_id
     segment = result.segments.get(pair.account_id)
     position = positions.get(pair.account_id)
-    standing = f"segment {segment.value}" if segment is not None else "no segment"
+    standing = (
+        _("segment %(segment)s") % {"segment": segment.value}
+        if segment is not None
+        else _("no segment")
+    )
     if position is not None:
-        standing += f", rating position {position}"
-    lines = [f"Account: {account_name} ({standing})"]
+        standing += ", " + _("rating position %(position)s") % {"position": position}
+    lines = [_("Account: %(name)s (%(standing)s)") % {"name": account_name, "standing": standing}]
     if contact is not None:
-        roles = ", ".join(role_labels(contact, result.suggestions)) or "no DMU role"
+        roles = ", ".join(
+            role_word(lang, label) for label in role_labels(contact, result.suggestions)
+        ) or _("no DMU role")
         details = [roles] + [v for v in (contact.title, contact.email) if v]
-        lines.append(f"Contact: {contact_name} ({'; '.join(details)})")
+        lines.append(
+            _("Contact: %(name)s (%(details)s)")
+            % {"name": contact_name, "details": "; ".join(details)}
+        )
     else:
-        lines.append(f"Contact: {contact_name}")
-    lines.append(f"Reason: {_reason(planned)}; every {pair.every_days} days in the contact plan")
-    lines.append(f"Task key: {planned.key}")
+        lines.append(_("Contact: %(name)s") % {"name": contact_name})
+    lines.append(
+        _("Reason: %(reason)s; every %(days)s days in the contact plan")
+        % {"reason": _reason(planned, lang), "days": pair.every_days}
+    )
+    lines.append(_("Task key: %(key)s") % {"key": planned.key})
     url = link(pair.account_id) if link is not None else None
     if url:
-        lines.append(f"CRM: {url}")
+        lines.append(_("CRM: %(url)s") % {"url": url})
     event = Event()
     event.add("uid", event_uid(planned.key))
     event.add("dtstamp", stamp)
     event.add("dtstart", planned.planned_date)
-    event.add("summary", f"Contact {contact_name} ({account_name})")
+    event.add(
+        "summary",
+        _("Contact %(contact)s (%(account)s)") % {"contact": contact_name, "account": account_name},
+    )
     event.add("description", "\n".join(lines))
     event.add("transp", "TRANSPARENT")
     event.add("categories", ["crm-accounts"])
@@ -106,12 +133,17 @@ def _event(
 
 
 def agenda_calendars(
-    result: MethodResult, generated_at: datetime, link: Link | None = None
+    result: MethodResult,
+    generated_at: datetime,
+    link: Link | None = None,
+    lang: Language | None = None,
 ) -> dict[str, Calendar]:
     """One calendar per member with scheduled contacts, by member id, events in date order.
 
-    ``generated_at`` (timezone-aware) is every event's ``DTSTAMP``.
+    ``generated_at`` (timezone-aware) is every event's ``DTSTAMP``; texts are in ``lang``
+    (default English).
     """
+    lang = lang or language()
     by_member: dict[str, list[PlannedContact]] = {}
     for planned in result.plan:
         if planned.status is PlanStatus.SCHEDULED:
@@ -129,18 +161,23 @@ def agenda_calendars(
         # A line break in a name would end the property line: RFC 5545 has no escape for it in
         # a non-TEXT property such as X-WR-CALNAME, so it becomes a space.
         name = " ".join(name.split())
-        calendar.add("x-wr-calname", f"Key-account contacts: {name}")
+        calendar.add("x-wr-calname", lang._("Key-account contacts: %(name)s") % {"name": name})
         planned_contacts = sorted(
             by_member[member_id], key=lambda p: (p.planned_date, p.pair.account_id, p.key)
         )
         for planned in planned_contacts:
-            calendar.add_component(_event(result, planned, generated_at, positions, link))
+            calendar.add_component(_event(result, planned, generated_at, positions, link, lang))
         calendars[member_id] = calendar
     return calendars
 
 
 def write_agendas(
-    result: MethodResult, directory: Path, generated_at: datetime, link: Link | None = None
+    result: MethodResult,
+    directory: Path,
+    generated_at: datetime,
+    link: Link | None = None,
+    *,
+    lang: Language | None = None,
 ) -> list[Path]:
     """Write ``<member>.ics`` per member into ``directory`` (created); returns the paths.
 
@@ -148,7 +185,7 @@ def write_agendas(
     """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for member_id, calendar in agenda_calendars(result, generated_at, link).items():
+    for member_id, calendar in agenda_calendars(result, generated_at, link, lang).items():
         path = directory / agenda_file_name(member_id)
         write_bytes_atomically(path, calendar.to_ical())
         written.append(path)

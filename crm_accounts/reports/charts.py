@@ -22,6 +22,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..domain.model import Segment
 from ..domain.segmentation import Segmentation
+from ..i18n import Language
 from .palette import SEGMENT_COLOURS
 
 __all__ = ["pareto_svg", "weekly_load_svg"]
@@ -69,7 +70,9 @@ def _sampled(count: int) -> list[int]:
     return picked
 
 
-def pareto_svg(segmentation: Segmentation, customers_share_for_80: Decimal | None) -> str:
+def pareto_svg(
+    segmentation: Segmentation, customers_share_for_80: Decimal | None, lang: Language
+) -> str:
     """Customers ranked by revenue against cumulative revenue share, with A/B/C bands.
 
     The x axis is the share of customers (so the picture reads the same for 300 or a million
@@ -84,8 +87,12 @@ def pareto_svg(segmentation: Segmentation, customers_share_for_80: Decimal | Non
     axes.set_ylim(0, 1.02)
     axes.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    axes.set_xlabel(f"customers ranked by revenue (share of {count:,} customers)")
-    axes.set_ylabel("cumulative share of revenue")
+    _ = lang._
+    axes.set_xlabel(
+        _("customers ranked by revenue (share of %(count)s customers)")
+        % {"count": lang.count(count)}
+    )
+    axes.set_ylabel(_("cumulative share of revenue"))
     axes.grid(True, color="#dddddd", linewidth=0.6)
     if count:
         start = 0
@@ -94,27 +101,34 @@ def pareto_svg(segmentation: Segmentation, customers_share_for_80: Decimal | Non
             if members:
                 axes.axvspan(
                     start / count, (start + members) / count, color=f"#{SEGMENT_COLOURS[segment]}",
-                    alpha=0.55, linewidth=0, label=f"{segment.value}: {members:,} customers",
+                    alpha=0.55, linewidth=0,
+                    label=_("%(segment)s: %(count)s customers")
+                    % {"segment": segment.value, "count": lang.count(members)},
                 )  # fmt: skip
             start += members
         picked = _sampled(count)
         xs = [0.0] + [(i + 1) / count for i in picked]
         ys = [0.0] + [float(customers[i].cumulative_share) for i in picked]
-        axes.plot(xs, ys, color="#1f1f1f", linewidth=1.8, label="cumulative revenue")
-    axes.axhline(0.8, color="#c00000", linestyle="--", linewidth=1.0, label="80% of revenue")
+        axes.plot(xs, ys, color="#1f1f1f", linewidth=1.8, label=_("cumulative revenue"))
+    axes.axhline(0.8, color="#c00000", linestyle="--", linewidth=1.0, label=_("80% of revenue"))
     if customers_share_for_80 is not None:
         share = float(customers_share_for_80)
         axes.axvline(share, color="#c00000", linestyle=":", linewidth=1.0)
         axes.annotate(
-            f"{share:.1%} of customers", xy=(share, 0.8), xytext=(8, -18),
+            _("%(share)s of customers") % {"share": lang.percent(share)},
+            xy=(share, 0.8), xytext=(8, -18),
             textcoords="offset points", color="#c00000",
         )  # fmt: skip
     axes.legend(loc="lower right", frameon=True, fontsize=9)
-    return _svg(figure, "pareto", "Pareto chart: cumulative revenue share, customers by revenue")
+    title = _("Pareto chart: cumulative revenue share, customers by revenue")
+    return _svg(figure, "pareto", title)
 
 
 def weekly_load_svg(
-    weeks: Sequence[str], load: Mapping[str, Sequence[int]], capacity: Mapping[str, int]
+    weeks: Sequence[str],
+    load: Mapping[str, Sequence[int]],
+    capacity: Mapping[str, int],
+    lang: Language,
 ) -> str:
     """Each member's planned contacts per week as a share of their own weekly capacity.
 
@@ -141,10 +155,13 @@ def weekly_load_svg(
                 column, row, f"{load[name][column]}/{capacity[name]}", ha="center", va="center",
                 fontsize=8, color="white" if share > 0.7 else "#1f1f1f",
             )  # fmt: skip
-    axes.set_xticks(range(len(weeks)), [f"week of {week}" for week in weeks], fontsize=8)
+    _ = lang._
+    labels = [_("week of %(day)s") % {"day": week} for week in weeks]
+    axes.set_xticks(range(len(weeks)), labels, fontsize=8)
     axes.set_yticks(range(len(names)), names, fontsize=8)
     axes.tick_params(length=0)
     colourbar = figure.colorbar(image, ax=axes, fraction=0.03, pad=0.01)
     colourbar.ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-    colourbar.set_label("share of capacity", fontsize=8)
-    return _svg(figure, "load", "Planned contacts per member and week, share of weekly capacity")
+    colourbar.set_label(_("share of capacity"), fontsize=8)
+    title = _("Planned contacts per member and week, share of weekly capacity")
+    return _svg(figure, "load", title)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..domain.contact_plan import PairStatus
 from ..domain.model import Segment
+from ..i18n import N_
 
 __all__ = ["NOT_PLANNED", "SEGMENT_COLOURS", "STATUS_COLOURS", "STATUS_LABELS"]
 
@@ -23,12 +24,13 @@ STATUS_COLOURS: dict[str, str] = {
     NOT_PLANNED: "EEEEEE",
 }
 
+#: Legend words per status (English; shown through the output language's catalog).
 STATUS_LABELS: dict[str, str] = {
-    PairStatus.OK.value: "ok",
-    PairStatus.DUE.value: "due",
-    PairStatus.OVERDUE.value: "overdue",
-    PairStatus.NEVER.value: "never",
-    NOT_PLANNED: "not planned",
+    PairStatus.OK.value: N_("ok"),
+    PairStatus.DUE.value: N_("due"),
+    PairStatus.OVERDUE.value: N_("overdue"),
+    PairStatus.NEVER.value: N_("never"),
+    NOT_PLANNED: N_("not planned"),
 }
 
 #: Band colours of the Pareto chart and segment badges.

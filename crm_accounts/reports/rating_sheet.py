@@ -41,7 +41,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..domain.method import MethodResult
 from ..domain.rating import criterion_value
 from ..domain.settings import METRICS, CriterionSettings
+from ..i18n import Language
 from .cells import BOLD, MONEY, RATIO, WRAP, header, put, title_rows
+from .scores import rating_scores
 
 __all__ = ["CHECK_DIRECTION", "RATING_SPARE_ROWS", "rating_sheet"]
 
@@ -147,11 +149,15 @@ def _position_formula(layout: _RatingLayout, row: int) -> str:
     )
 
 
-def rating_sheet(ws: Worksheet, result: MethodResult) -> dict[str, float | str]:
+def rating_sheet(ws: Worksheet, result: MethodResult, lang: Language) -> dict[str, float | str]:
     """Fill ``ws`` with the rated accounts, their scores and the live formulas.
+
+    Words are in ``lang``; the direction cells keep ``higher`` and ``lower`` (the formulas read
+    them), and so does the ``check row 3`` a formula shows.
 
     Returns the value of each formula cell (by coordinate) as the product computed it.
     """
+    _ = lang._
     criteria = result.rating.criteria
     rated = result.rating.accounts
     layout = _RatingLayout(len(criteria), 6, 6 + len(rated) + RATING_SPARE_ROWS - 1)
@@ -163,25 +169,26 @@ def rating_sheet(ws: Worksheet, result: MethodResult) -> dict[str, float | str]:
     labels = [criterion.label or criterion.key for criterion in criteria]
     widths = [9, 14, 30, 16, *([14] * len(criteria)), *([16] * len(criteria)), 9]
     title_rows(
-        ws, f"Customer rating as of {result.as_of.isoformat()}",
-        "How to use: per criterion, each account is ranked against the others (1 = most "
-        "interesting; equal scores share the average rank; an empty or non-numeric score ranks "
-        "after all others). Points = sum of ranks; position 1 = fewest points, ties by revenue "
-        "(column D, highest first), then by account id. Edit a score, set a criterion's "
-        "direction (row 3: higher or lower is better), or add an account in an empty row "
-        f"(id, name, revenue, scores) below the list, down to row {layout.last}: ranks, points "
-        "and positions recompute. Full ties are broken by the Tie order column (the method's "
-        "plain id order); rows added by hand come after those on a full tie.",
+        ws, _("Customer rating as of %(day)s") % {"day": lang.day(result.as_of)},
+        _("How to use: per criterion, each account is ranked against the others (1 = most "
+          "interesting; equal scores share the average rank; an empty or non-numeric score "
+          "ranks after all others). Points = sum of ranks; position 1 = fewest points, ties by "
+          "revenue (column D, highest first), then by account id. Edit a score, set a "
+          "criterion's direction (row 3: higher or lower is better), or add an account in an "
+          "empty row (id, name, revenue, scores) below the list, down to row %(last)s: ranks, "
+          "points and positions recompute. Full ties are broken by the Tie order column (the "
+          "method's plain id order); rows added by hand come after those on a full tie.")
+        % {"last": layout.last},
         layout.points_column, sum(widths),
     )  # fmt: skip
-    put(ws, layout.direction_row, 4, "Better is:").font = BOLD
-    put(ws, layout.present_row, 1, "Accounts:").font = BOLD
+    put(ws, layout.direction_row, 4, _("Better is:")).font = BOLD
+    put(ws, layout.present_row, 1, _("Accounts:")).font = BOLD
     ws[layout.accounts_cell.replace("$", "")] = f'=SUMPRODUCT(--({layout.span(2)}<>""))'
-    put(ws, layout.present_row, 4, "Scores present:").font = BOLD
+    put(ws, layout.present_row, 4, _("Scores present:")).font = BOLD
     directions = DataValidation(
         type="list", formula1='"higher,lower"', allow_blank=False, showErrorMessage=True,
-        errorStyle="stop", errorTitle="Direction",
-        error="Type higher or lower: which score is better for this criterion.",
+        errorStyle="stop", errorTitle=_("Direction"),
+        error=_("Type higher or lower: which score is better for this criterion."),
     )  # fmt: skip
     ws.add_data_validation(directions)
     for index, criterion in enumerate(criteria):
@@ -199,9 +206,10 @@ def rating_sheet(ws: Worksheet, result: MethodResult) -> dict[str, float | str]:
             )
         )
     headers = [
-        "Position", "Account id", "Name", "Revenue (for ties)", *labels,
-        *(f"Rank: {label}" for label in labels), "Points", "Tie order",
-        *(f"Score used: {label}" for label in labels),
+        _("Position"), _("Account id"), _("Name"), _("Revenue (for ties)"), *labels,
+        *(_("Rank: %(criterion)s") % {"criterion": label} for label in labels), _("Points"),
+        _("Tie order"),
+        *(_("Score used: %(criterion)s") % {"criterion": label} for label in labels),
     ]  # fmt: skip
     widths = [*widths, 9, *([12] * len(criteria))]
     header(ws, layout.header_row, headers, widths)
@@ -241,10 +249,11 @@ def rating_sheet(ws: Worksheet, result: MethodResult) -> dict[str, float | str]:
         cached[points.coordinate] = "" if account is None else float(account.points)
         if account is None:
             ws.cell(row=row, column=4).number_format = MONEY
-    if result.rating.warnings:
+    warnings = rating_scores(result, lang)[1]
+    if warnings:
         row = layout.last + 2
-        put(ws, row, 1, "Warnings:").font = BOLD
-        for warning in result.rating.warnings:
+        put(ws, row, 1, _("Warnings:")).font = BOLD
+        for warning in warnings:
             row += 1
             put(ws, row, 1, warning)
     return cached

@@ -16,7 +16,7 @@ from ..domain.contact_plan import PairStatus
 from ..domain.method import MethodResult
 from ..domain.numbers import parse_plain_decimal
 from ..domain.planning import PlannedContact, PlanStatus
-from ..domain.suggestions import suggestion_note
+from ..i18n import N_, SOURCE_LANGUAGE, Language, available_languages, language
 from ..ports import (
     FieldUpdate,
     TargetField,
@@ -37,6 +37,7 @@ __all__ = [
     "same_value",
     "target_values",
     "task_text",
+    "written_in",
 ]
 
 _SHARE = Decimal("1e-6")
@@ -47,6 +48,8 @@ class SyncOptions:
     overwrite_manual_edits: bool = True
     #: ``[plan] closed_status``; ``None`` lets the connector use what its CRM treats as closed.
     closed_status: str | None = None
+    #: ``[output] language``: the language of task subjects and descriptions.
+    language: str = SOURCE_LANGUAGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,40 +199,75 @@ def _account_change(
     return AccountChange(account_id, tuple(changes), tuple(conflicts))
 
 
-def _rule_text(planned: PlannedContact) -> str:
-    rules = planned.pair.rules
-    return "; ".join(f"{r.psu.value} meets {r.dmu.value} every {r.every_days} days" for r in rules)
+def _rule_text(planned: PlannedContact, lang: Language) -> str:
+    return "; ".join(
+        lang._("%(psu)s meets %(dmu)s every %(days)s days")
+        % {"psu": lang._(r.psu.value), "dmu": lang._(r.dmu.value), "days": r.every_days}
+        for r in planned.pair.rules
+    )
 
 
-def task_text(planned: PlannedContact, result: MethodResult) -> tuple[str, str]:
-    """Subject and description of the CRM task: who, and why (rule, last contact, gap)."""
+#: The last line of every task description; it names the key and, by its words, the language
+#: the task was written in (see :func:`written_in`).
+_SIGNATURE = N_("Planned by crm-accounts; task key %(key)s.")
+
+
+def task_text(
+    planned: PlannedContact, result: MethodResult, lang: Language | None = None
+) -> tuple[str, str]:
+    """Subject and description of the CRM task: who, and why (rule, last contact, gap).
+
+    Texts are in ``lang`` (default English); dates in the language's format.
+    """
+    lang = lang or language()
+    _ = lang._
     pair = planned.pair
     contact = result.contacts.get(pair.contact_id)
     account = result.accounts.get(pair.account_id)
     contact_name = contact.name if contact else pair.contact_id
     account_name = account.name if account else pair.account_id
-    subject = f"Contact {contact_name} ({account_name})"
+    subject = _("Contact %(contact)s (%(account)s)") % {
+        "contact": contact_name, "account": account_name
+    }  # fmt: skip
     if pair.status is PairStatus.NEVER:
-        why = "contact_never: no contact moment in the lookback period"
-        last = "never"
+        why = _("contact_never: no contact moment in the lookback period")
+        last = _("never")
     elif pair.status is PairStatus.OVERDUE:
-        why = f"contact_overdue: {pair.days_overdue} days overdue"
-        last = str(pair.last_contact)
+        why = _("contact_overdue: %(days)s days overdue") % {"days": pair.days_overdue}
+        last = lang.day(pair.last_contact)
     else:
-        why = f"contact due on {pair.due_date}"
-        last = str(pair.last_contact)
+        why = _("contact due on %(day)s") % {"day": lang.day(pair.due_date)}
+        last = lang.day(pair.last_contact)
     segment = result.segments.get(pair.account_id)
     lines = [
-        f"Why: {why}.",
-        f"Cadence: {_rule_text(planned)} (segment {segment.value if segment else '?'}).",
-        f"Last contact: {last}. Due: {pair.due_date}.",
-        f"Planned by crm-accounts; task key {planned.key}.",
+        _("Why: %(why)s.") % {"why": why},
+        _("Cadence: %(rules)s (segment %(segment)s).")
+        % {"rules": _rule_text(planned, lang), "segment": segment.value if segment else "?"},
+        _("Last contact: %(last)s. Due: %(due)s.") % {"last": last, "due": lang.day(pair.due_date)},
+        _(_SIGNATURE) % {"key": planned.key},
     ]
-    suggested = suggestion_note(result.suggestions, contact)
-    if suggested:
-        lines.insert(2, suggested)
+    suggestion = result.suggestions.in_use(contact.id) if contact is not None else None
+    if contact is not None and suggestion is not None:
+        roles = ", ".join(_(key) for key in suggestion.role_keys())
+        lines.insert(
+            2,
+            _("Roles %(roles)s (suggested): from the job title '%(title)s' (matched %(matched)s), "
+              "not recorded in the CRM.")
+            % {"roles": roles, "title": contact.title, "matched": ", ".join(suggestion.matched)},
+        )  # fmt: skip
     description = "\n".join(lines)
     return subject, description
+
+
+def written_in(task: TaskRecord) -> str | None:
+    """The output language an open task of ours was written in, from its description's last
+    line; ``None`` when no language's signature is there (the connector did not read the
+    description back, or someone rewrote it)."""
+    for code in available_languages():
+        signature = language(code)._(_SIGNATURE) % {"key": task.key}
+        if signature in task.description:
+            return code
+    return None
 
 
 def _task_plan(
@@ -240,6 +278,7 @@ def _task_plan(
     by_key: dict[str, list[TaskRecord]] = {}
     for task in open_tasks:
         by_key.setdefault(task.key, []).append(task)
+    lang = language(options.language)
     create: list[TaskDraft] = []
     reschedule: list[Reschedule] = []
     close: list[Closing] = []
@@ -258,17 +297,23 @@ def _task_plan(
             )  # fmt: skip
             continue
         planned = scheduled.get(key)
-        if planned is None or planned.planned_date is None or keep.due_date == planned.planned_date:
-            kept += 1  # right already, or unscheduled this run: the open task stays as it is
+        if planned is None or planned.planned_date is None:
+            kept += 1  # unscheduled this run: the open task stays as it is
             continue
-        subject, description = task_text(planned, result)
+        # Texts are compared by language only: their day counts change every day, and a
+        # rewrite each night would cost an API call per task for nothing.
+        written = written_in(keep)
+        if keep.due_date == planned.planned_date and written in (None, options.language):
+            kept += 1  # right already
+            continue
+        subject, description = task_text(planned, result, lang)
         update = TaskUpdate(keep.id, key, planned.planned_date, subject, description)
         reschedule.append(Reschedule(keep, update))
     for key, planned in scheduled.items():
         if key in by_key or planned.planned_date is None:
             continue
         pair = planned.pair
-        subject, description = task_text(planned, result)
+        subject, description = task_text(planned, result, lang)
         create.append(
             TaskDraft(key, pair.account_id, pair.member_id, pair.contact_id,
                       planned.planned_date, subject, description)

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..domain.method import MethodResult
+from ..i18n import N_, Language, language
 from .plan import AccountChange, SyncPlan
 
 __all__ = ["AccountLine", "Movement", "describe_plan", "movements", "plan_document"]
 
-_NAMED_FIELDS = {"segment": "segment", "rating_position": "rating"}
+_NAMED_FIELDS = {"segment": N_("segment"), "rating_position": N_("rating")}
 
 
 @dataclass
@@ -30,31 +31,42 @@ class AccountLine:
     reschedule: int = 0
     close: int = 0
 
-    def text(self) -> str:
+    def text(self, lang: Language | None = None) -> str:
+        """The line in ``lang`` (default English, as ``--json`` carries it)."""
+        lang = lang or language()
+        _ = lang._
         parts: list[str] = []
         if self.fields is not None:
             named = [
-                f"{_NAMED_FIELDS[c.field]} {c.old or '-'} -> {c.new or '-'}"
-                + (" (overwrites a manual edit)" if c.manual_edit else "")
+                f"{_(_NAMED_FIELDS[c.field])} {c.old or '-'} -> {c.new or '-'}"
+                + (_(" (overwrites a manual edit)") if c.manual_edit else "")
                 for c in self.fields.changes
                 if c.field in _NAMED_FIELDS
             ]
             others = len(self.fields.changes) - len(named)
             if others:
-                named.append(f"{others} other field{'s' if others > 1 else ''} updated")
+                named.append(
+                    lang.n_(
+                        "%(count)s other field updated", "%(count)s other fields updated", others
+                    )
+                    % {"count": others}
+                )
             named += [
-                f"{c.field} kept at the manual value {c.old!r} (product: {c.new!r})"
+                _("%(field)s kept at the manual value %(crm)r (product: %(product)r)")
+                % {"field": c.field, "crm": c.old, "product": c.new}
                 for c in self.fields.conflicts
             ]
             parts.append(", ".join(named))
         tasks = [
-            f"{n} contact{'s' if n > 1 else ''} to plan for {member}"
+            lang.n_("%(count)s contact to plan for %(member)s",
+                    "%(count)s contacts to plan for %(member)s", n)
+            % {"count": n, "member": member}
             for member, n in sorted(self.create_by_member.items())
-        ]
+        ]  # fmt: skip
         if self.reschedule:
-            tasks.append(f"{self.reschedule} to reschedule")
+            tasks.append(_("%(count)s to reschedule") % {"count": self.reschedule})
         if self.close:
-            tasks.append(f"{self.close} to close")
+            tasks.append(_("%(count)s to close") % {"count": self.close})
         if tasks:
             parts.append(", ".join(tasks))
         return f"{self.name}: " + "; ".join(part for part in parts if part)
@@ -95,13 +107,14 @@ class Movement:
     position_before: int | None
     position_now: int | None
 
-    def text(self) -> str:
+    def text(self, lang: Language | None = None) -> str:
+        _ = (lang or language())._
         parts = []
         if self.segment_before != self.segment_now:
-            parts.append(f"segment {self.segment_before} -> {self.segment_now}")
+            parts.append(f"{_('segment')} {self.segment_before} -> {self.segment_now}")
         if self.position_before != self.position_now:
             parts.append(
-                f"rating {_position(self.position_before)} -> {_position(self.position_now)}"
+                f"{_('rating')} {_position(self.position_before)} -> {_position(self.position_now)}"
             )
         return f"{self.account_id} " + ", ".join(parts)
 

@@ -73,16 +73,16 @@ def test_a_rescheduled_task_keeps_its_key_and_gets_the_new_date(writer: Connecto
 def test_a_closed_task_is_no_longer_open_and_cannot_be_closed_twice(writer: Connector) -> None:
     [created] = writer.create_tasks([_draft("k1")])
     assert created.crm_id is not None
-    [closed] = writer.close_tasks([TaskClose(created.crm_id, "k1", "Deferred")])
+    [closed] = writer.close_tasks([TaskClose(created.crm_id, "k1")])
     assert closed.ok
     assert list(writer.open_tasks()) == []
-    [again] = writer.close_tasks([TaskClose(created.crm_id, "k1", "Deferred")])
+    [again] = writer.close_tasks([TaskClose(created.crm_id, "k1")])
     assert not again.ok
 
 
 def test_tasks_the_product_did_not_create_are_refused(writer: Connector) -> None:
     results = writer.update_tasks([TaskUpdate("someone-else", "k9", date(2026, 12, 1), "x", "y")])
-    results += writer.close_tasks([TaskClose("someone-else", "k9", "Deferred")])
+    results += writer.close_tasks([TaskClose("someone-else", "k9")])
     assert [r.ok for r in results] == [False, False]
 
 
@@ -95,13 +95,13 @@ def test_tasks_the_product_did_not_create_are_never_returned_changed_or_closed(
     [created] = writer.create_tasks([_draft("k1")])
     assert created.crm_id is not None
     updates = [TaskUpdate(i, "k9", date(2027, 1, 1), "x", "y") for i in theirs]
-    closes = [TaskClose(i, "k9", "Deferred") for i in theirs]
+    closes = [TaskClose(i, "k9") for i in theirs]
     refused = writer.update_tasks(updates) + writer.close_tasks(closes)
     assert [r.ok for r in refused] == [False] * (2 * len(theirs))
     writer.update_tasks([TaskUpdate(created.crm_id, "k1", date(2027, 1, 1), "x", "y")])
     writer.write_fields([FieldUpdate("a1", {"segment": "A"})])
     assert [t.key for t in writer.open_tasks()] == ["k1"]
-    writer.close_tasks([TaskClose(created.crm_id, "k1", "Deferred")])
+    writer.close_tasks([TaskClose(created.crm_id, "k1")])
     assert list(writer.open_tasks()) == []
     assert foreign_tasks() == before
 

@@ -18,29 +18,13 @@ from typing import Any
 import pytest
 
 from crm_accounts.connectors.demo import generate_demo
+from tests.configs import method_toml
 from tests.fakes.hubspot import FakeHubSpot, LoadResult
 from tests.integration.hubspot_world import toml_for
 
 AS_OF = "2026-11-27"
 
-METHOD = """\
-[source]
-kind = "hubspot"
-
-[rating]
-top = 5
-[[rating.criteria]]
-key = "revenue"
-source = "revenue"
-[[rating.criteria]]
-key = "fit"
-source = "strategic_fit"
-[[rating.criteria]]
-key = "payment"
-source = "payment_days"
-better = "lower"
-
-"""
+METHOD = method_toml("hubspot")
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""The report command end to end, and the HTML report rendered by a real browser.
+"""The report command end to end, and the HTML report rendered by a real browser, in English
+and in Dutch (``[output] language = "nl"``: page, workbook and agendas).
 
 Chromium runs headless with no network features (background networking, sync, component updates
 off) and a fresh profile; ``.ci/run`` installs Debian's ``chromium`` when it is missing. Outside
@@ -68,14 +69,18 @@ def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The demo source folder and the report folder that ``crm-accounts report`` wrote."""
     root = tmp_path_factory.mktemp("report")
     folder = generate_demo(root / "demo", as_of=date.fromisoformat(AS_OF))
-    out = root / "out"
+    return folder.source_dir, _report(folder.config_path, root / "out")
+
+
+def _report(config: Path, out: Path) -> Path:
+    """``out`` after ``crm-accounts report`` with ``config`` ran there and succeeded."""
     run = subprocess.run(
-        [sys.executable, "-m", "crm_accounts", "report", "--config", str(folder.config_path),
+        [sys.executable, "-m", "crm_accounts", "report", "--config", str(config),
          "--as-of", AS_OF, "--out", str(out)],
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    return folder.source_dir, out
+    return out
 
 
 def test_report_writes_the_page_the_workbook_and_the_agendas_and_says_where(
@@ -185,3 +190,73 @@ def test_a_refused_run_does_not_leave_a_report_folder_behind(cli: Cli, tmp_path:
     assert run.returncode == 2
     assert "option --as-of: value '2026-13-01' is not a date" in run.stderr
     assert not out.exists()
+
+
+@pytest.fixture(scope="module")
+def dutch_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The report folder of ``crm-accounts report`` on the demo with ``language = "nl"``."""
+    root = tmp_path_factory.mktemp("report-nl")
+    folder = generate_demo(root / "demo", as_of=date.fromisoformat(AS_OF))
+    with folder.config_path.open("a", encoding="utf-8") as handle:
+        handle.write('\n[output]\nlanguage = "nl"\n')
+    return _report(folder.config_path, root / "out")
+
+
+def test_the_dutch_report_is_marked_dutch_and_speaks_dutch(dutch_report: Path) -> None:
+    page = (dutch_report / "report.html").read_text(encoding="utf-8")
+
+    assert '<html lang="nl">' in page
+    assert "<title>Key-accountrapport per 27-11-2026</title>" in page
+    for heading in ("Identificeren: Pareto en de vier vragen", "Klantrating", "Hiaten per account",
+                    "Geplande contacten per teamlid en week", "Zoek een account"):  # fmt: skip
+        assert f">{heading}</h" in page, heading
+    assert "Customer rating" not in page
+    assert re.search(r"<td class=num>\d{1,3}(\.\d{3})*,\d\d</td>", page), "Dutch money format"
+
+
+def test_the_browser_renders_the_dutch_report_without_console_errors(
+    dutch_report: Path, tmp_path: Path
+) -> None:
+    messages = _screenshot(dutch_report / "report.html", tmp_path / "nl.png", tmp_path / "profile")
+    ink, colours = _ink(tmp_path / "nl.png")
+
+    assert messages == []
+    assert ink > 0.05
+    assert colours > 50
+
+
+def test_the_dutch_workbook_and_agendas_are_dutch(dutch_report: Path) -> None:
+    import openpyxl
+    from icalendar import Calendar
+
+    book = openpyxl.load_workbook(dutch_report / "report.xlsx", read_only=True)
+    agenda = sorted((dutch_report / "agendas").glob("*.ics"))[0]
+    events = Calendar.from_ical(agenda.read_bytes()).walk("VEVENT")
+
+    assert book.sheetnames[:8] == [
+        "Segmenten", "Groepen", "Rating", "Hiaten", "Planning", "Verschuivingen", "Whitespace",
+        "Matrices",
+    ]  # fmt: skip
+    assert book["Segmenten"]["A1"].value == "Segmenten per 27-11-2026"
+    assert events
+    assert all(str(e["summary"]).startswith("Contact opnemen met ") for e in events)
+    assert all("Reden: " in str(e["description"]) for e in events)
+
+
+def test_the_account_filter_shows_itself_only_when_scripts_run(
+    dutch_report: Path, tmp_path: Path
+) -> None:
+    page = dutch_report / "report.html"
+    source = page.read_text(encoding="utf-8")
+    run = subprocess.run(
+        [_chromium(), *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+         page.resolve().as_uri()],
+        capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert re.search(r'<input id="account-search"[^>]* hidden', source), "hidden without scripts"
+    shown = re.search(r'<input id="account-search"[^>]*>', run.stdout)
+    assert shown is not None
+    assert "hidden" not in shown.group(0), "the inline script shows the filter box"
+    assert source.count('<li><a href="#account-') == run.stdout.count('<li><a href="#account-')

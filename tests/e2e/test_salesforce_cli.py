@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from crm_accounts.connectors.demo import generate_demo
+from tests.configs import method_toml
 from tests.fakes.salesforce import FakeSalesforce
 from tests.fakes.salesforce.loader import LoadResult
 from tests.fakes.salesforce.profile import resolve_profile
@@ -35,23 +36,9 @@ def _roles() -> str:
 
 AS_OF = "2026-11-27"
 
-CONFIG = """\
-[source]
-kind = "salesforce"
-
-[rating]
-top = 5
-[[rating.criteria]]
-key = "revenue"
-source = "revenue"
-[[rating.criteria]]
-key = "fit"
-source = "strategic_fit"
-[[rating.criteria]]
-key = "payment"
-source = "payment_days"
-better = "lower"
-
+CONFIG = (
+    method_toml("salesforce")
+    + """\
 [salesforce]
 auth = "client_credentials"
 login_url = "{url}"
@@ -68,6 +55,7 @@ strategic_fit = "Strategic_Fit__c"
 payment_days = "Payment_Days__c"
 
 {roles}"""
+)
 
 
 @dataclass

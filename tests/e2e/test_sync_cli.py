@@ -14,6 +14,7 @@ import pytest
 from crm_accounts import cli as cli_module
 from crm_accounts.connectors.csv import CsvSource
 from crm_accounts.memory import Faults, InMemoryConnector
+from crm_accounts.services import compose
 
 from .conftest import Cli
 
@@ -182,7 +183,7 @@ def test_failed_records_end_the_run_with_exit_1_and_are_listed(
     source.close()
     victim = records[0].account.id
     crm.faults = Faults(reject=frozenset({victim}))
-    monkeypatch.setattr(cli_module, "open_connector", lambda *a, **k: crm)
+    monkeypatch.setattr(compose, "open_connector", lambda *a, **k: crm)
     monkeypatch.setattr(
         sys, "argv", ["crm-accounts", "sync", "--source", str(demo / "source"), "--as-of", AS_OF,
                       "--run-log", str(tmp_path / "runs.sqlite")]

@@ -189,9 +189,8 @@ def portal(demo: Path) -> Iterator[tuple[FakeHubSpot, HubSpotLoad, ManualClock]]
 def _hubspot(fake: FakeHubSpot, load: HubSpotLoad, clock: ManualClock, **overrides: Any) -> Any:
     section = section_for(fake.url, load, **overrides)
     connector = HubSpotConnector.from_config(
-        section, {"HUBSPOT_ACCESS_TOKEN": fake.token}, clock=clock, sleep=Waits(clock),
-        closed_status="Deferred",
-    )  # fmt: skip
+        section, {"HUBSPOT_ACCESS_TOKEN": fake.token}, clock=clock, sleep=Waits(clock)
+    )
     return connector
 
 

@@ -119,9 +119,7 @@ def portal(tmp_path: Path) -> Iterator[tuple[HubSpotConnector, FakeHubSpot | Non
             _prepare(fake, section)
             environ = {"HUBSPOT_ACCESS_TOKEN": fake.token}
             yield (
-                HubSpotConnector.from_config(
-                    section, environ, clock=clock, sleep=clock.sleep, closed_status="Deferred"
-                ),
+                HubSpotConnector.from_config(section, environ, clock=clock, sleep=clock.sleep),
                 fake,
                 clock,
             )
@@ -129,18 +127,14 @@ def portal(tmp_path: Path) -> Iterator[tuple[HubSpotConnector, FakeHubSpot | Non
     if RECORD == "sandbox":
         section = _section("https://api.hubapi.com", demo)
         yield (
-            HubSpotConnector.from_config(
-                section, os.environ, clock=clock, sleep=clock.sleep, closed_status="Deferred"
-            ),
+            HubSpotConnector.from_config(section, os.environ, clock=clock, sleep=clock.sleep),
             None,
             clock,
         )
         return
     environ = {"HUBSPOT_ACCESS_TOKEN": "pat-replayed"}
     yield (
-        HubSpotConnector.from_config(
-            _section(HOST, demo), environ, clock=clock, sleep=clock.sleep, closed_status="Deferred"
-        ),
+        HubSpotConnector.from_config(_section(HOST, demo), environ, clock=clock, sleep=clock.sleep),
         None,
         clock,
     )

@@ -85,13 +85,14 @@ def _connect(
     fake: FakeHubSpot, load: LoadResult, clock: ManualClock, *, ready: bool = True, **overrides: Any
 ) -> tuple[HubSpotConnector, Waits]:
     waits = Waits(clock)
+    closed_status = overrides.pop("closed_status", None)
     section = section_for(fake.url, load, **overrides)
     connector = HubSpotConnector.from_config(
         section,
         {"HUBSPOT_ACCESS_TOKEN": fake.token},
         clock=clock,
         sleep=waits,
-        closed_status="Deferred",
+        closed_status=closed_status,
     )
     if ready:  # the write-back properties exist, as after `crm-accounts setup --apply`
         apply_definitions(connector, setup_definitions(section))
@@ -397,12 +398,55 @@ def test_tasks_are_created_with_associations_found_by_key_rescheduled_and_closed
     assert tasks["k1"].contact_id == _draft(loaded, "k1").contact_id
     [moved] = fresh.update_tasks([TaskUpdate(task_id, "k1", date(2027, 1, 4), "Meet", "later")])
     [closed, foreign] = fresh.close_tasks(
-        [TaskClose(other, "k2", "Deferred"), TaskClose(task_id, "k9", "Deferred")]
+        [TaskClose(other, "k2", None), TaskClose(task_id, "k9", None)]
     )
     assert (moved.ok, closed.ok, foreign.ok) == (True, True, False)
-    assert (fake.state.get("tasks", other) or {})["hs_task_status"] == "DEFERRED"
-    [again] = fresh.close_tasks([TaskClose(other, "k2", "Deferred")])
+    assert (fake.state.get("tasks", other) or {})["hs_task_status"] == "COMPLETED"
+    [again] = fresh.close_tasks([TaskClose(other, "k2", None)])
     assert not again.ok
+
+
+def _contact_moments(connector: HubSpotConnector) -> Counter[tuple[str, str, date]]:
+    return Counter(  # the drafts are due on 2026-12-01
+        (a.member_id, a.contact_id, a.date)
+        for a in connector.activities(date(2026, 1, 1), date(2026, 12, 31))
+        if a.completed
+    )
+
+
+def test_a_task_the_product_closes_is_completed_with_a_retired_key_and_never_a_contact_moment(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock
+) -> None:
+    connector, _ = _connect(fake, loaded, clock)
+    [mine, reps] = connector.create_tasks([_draft(loaded, "k1"), _draft(loaded, "k2", 1)])
+    clock.advance(60)
+    before = _contact_moments(connector)
+    [closed] = connector.close_tasks([TaskClose(mine.crm_id or "", "k1", None)])
+    fake.state.update("tasks", reps.crm_id or "", {"hs_task_status": "COMPLETED"})  # a rep did it
+    clock.advance(60)
+    fresh, _ = _connect(fake, loaded, clock, ready=False)
+    after = _contact_moments(fresh)
+    stored = fake.state.get("tasks", mine.crm_id or "") or {}
+    draft = _draft(loaded, "k2", 1)
+    assert closed.ok
+    assert stored["hs_task_status"] == "COMPLETED"  # METHOD.md: HubSpot's only closed status
+    assert stored["kam_task_key"] == f"k1.closed.{mine.crm_id}"
+    assert after - before == Counter({(draft.member_id, draft.contact_id, draft.due_date): 1})
+    assert [t.key for t in fresh.open_tasks()] == []
+    assert not fresh.close_tasks([TaskClose(mine.crm_id or "", "k1", None)])[0].ok
+
+
+def test_a_closing_status_hubspot_does_not_treat_as_closed_is_refused(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock
+) -> None:
+    with pytest.raises(ConfigError, match=r"closed_status.*'Deferred'.*COMPLETED"):
+        _connect(fake, loaded, clock, closed_status="Deferred")
+    connector, _ = _connect(fake, loaded, clock, closed_status="completed")
+    [created] = connector.create_tasks([_draft(loaded, "k1")])
+    [refused] = connector.close_tasks([TaskClose(created.crm_id or "", "k1", "Deferred")])
+    assert not refused.ok
+    assert "COMPLETED" in (refused.error or "")
+    assert (fake.state.get("tasks", created.crm_id or "") or {})["hs_task_status"] == "NOT_STARTED"
 
 
 def test_a_create_whose_answer_was_lost_is_looked_up_at_once_and_never_sent_twice(
@@ -516,7 +560,7 @@ def test_a_task_closed_seconds_ago_is_not_closed_again_although_search_still_sho
     task_id, key = next(iter((connector.state.open_tasks or {}).items()))
     fresh, _ = _connect(fake, loaded, clock, ready=False)
     fresh.recall_tasks({key: task_id})
-    [closed] = fresh.close_tasks([TaskClose(task_id, key, "Deferred")])
+    [closed] = fresh.close_tasks([TaskClose(task_id, key, None)])
     later, _ = _connect(fake, loaded, clock, ready=False)
     later.recall_tasks({key: task_id})
     assert closed.ok
@@ -609,3 +653,33 @@ def test_setup_creates_the_group_and_properties_once(
     assert any("created" in r.message for r in created)
     again = apply_definitions(connector, definitions)
     assert all(r.ok and "exists already" in r.message for r in again)
+
+
+def test_a_switch_to_dutch_rewrites_the_open_tasks_in_place_and_creates_none(
+    fake: FakeHubSpot, loaded: LoadResult, clock: ManualClock, tmp_path: Path
+) -> None:
+    run_log = tmp_path / "runs.sqlite"
+    connector, _ = _connect(fake, loaded, clock)
+    first = _sync(connector, run_log)
+    dutch = SyncOptions(language="nl")
+
+    def sync_in_dutch(minute: int) -> SyncReport:
+        again, _ = _connect(fake, loaded, clock, ready=False)
+        with RunLog.open(run_log) as log:
+            return run_sync(again, MethodSettings(), dutch, AS_OF, log, config_hash="x",
+                            now=lambda: datetime(2026, 11, 27, 6, minute, tzinfo=UTC))  # fmt: skip
+
+    switched = sync_in_dutch(1)
+    settled = sync_in_dutch(2)
+    ours = [
+        t for t in fake.state.records("tasks")
+        if str(t.properties.get("kam_task_key") or "").startswith("kam1-")
+    ]  # fmt: skip
+
+    assert first.plan.create
+    assert switched.plan.create == ()
+    assert len(switched.plan.reschedule) == len(first.plan.create)
+    assert not switched.applied.failures
+    assert len(ours) == len(first.plan.create), "no task was added"
+    assert all(t.properties["hs_task_subject"].startswith("Contact opnemen met ") for t in ours)
+    assert settled.applied.outcomes == ()

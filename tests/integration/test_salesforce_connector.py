@@ -470,3 +470,30 @@ def test_reports_link_each_account_to_its_record_in_the_org(
     account_id = next(iter(connector.accounts())).account.id
 
     assert connector.record_url(account_id) == f"{fake_salesforce.url}/{account_id}"
+
+
+def test_a_switch_to_dutch_rewrites_the_open_tasks_in_place_and_creates_none(
+    fake_salesforce: FakeSalesforce, loaded: LoadResult, tmp_path: Path
+) -> None:
+    moments = iter(datetime(2026, 11, 27, 9, n, tzinfo=UTC) for n in range(10))
+    reports = []
+    with RunLog.open(tmp_path / "runs.sqlite") as run_log:
+        for options in (SyncOptions(), SyncOptions(language="nl"), SyncOptions(language="nl")):
+            connector, _ = _connect(fake_salesforce)
+            report = run_sync(connector, MethodSettings(), options, AS_OF, run_log,
+                              config_hash="x", now=lambda: next(moments))  # fmt: skip
+            reports.append(report)
+    first, switched, settled = reports
+    ours = [
+        t for t in fake_salesforce.state.records("Task")
+        if "kam1-" in str(t.get("KAM_Task_Key__c") or t.get("Description") or "")
+    ]  # fmt: skip
+    subjects = [str(t["Subject"]) for t in ours]
+
+    assert first.plan.create
+    assert switched.plan.create == ()
+    assert len(switched.plan.reschedule) == len(first.plan.create)
+    assert not switched.applied.failures
+    assert len(subjects) == len(first.plan.create), "no task was added"
+    assert all(s.startswith("Contact opnemen met ") for s in subjects)
+    assert settled.applied.outcomes == ()

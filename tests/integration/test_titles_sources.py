@@ -59,7 +59,7 @@ def test_hubspot_reads_contact_job_titles(
         loaded = fake.load(demo)
         connector = HubSpotConnector.from_config(
             section_for(fake.url, loaded), {"HUBSPOT_ACCESS_TOKEN": fake.token}, clock=clock,
-            sleep=clock.advance, closed_status="Deferred",
+            sleep=clock.advance,
         )  # fmt: skip
         titles = {loaded.source_id(c.id): c.title for c in connector.contacts() or []}
 

@@ -80,7 +80,6 @@ def test_hubspot_line_items_give_the_whitespace_of_the_csv_product_column(
             {"HUBSPOT_ACCESS_TOKEN": fake.token},
             clock=clock,
             sleep=clock.advance,
-            closed_status="Deferred",
         )
 
         result = compute(connector, MethodSettings(), AS_OF)

@@ -28,3 +28,21 @@ def test_no_top_level_connectors_module_is_installed() -> None:
     packages, folders = _declared()
     assert all(p.startswith("crm_accounts") for p in packages)
     assert folders["crm_accounts.connectors"] == "connectors"
+
+
+def test_every_template_and_catalog_is_shipped_as_package_data() -> None:
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]
+    shipped: set[Path] = set()
+    for package, patterns in data.items():
+        folder = ROOT / package.replace(".", "/")
+        for pattern in patterns:
+            shipped |= set(folder.glob(pattern))
+    needed = {
+        *(ROOT / "crm_accounts/reports/templates").iterdir(),
+        *(ROOT / "crm_accounts/locale").glob("*/LC_MESSAGES/*.po"),
+    }
+
+    assert needed
+    assert needed - shipped == set(), "add these to [tool.setuptools.package-data]"

@@ -29,26 +29,12 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from tests.configs import method_toml
+
 from .profile import load_profile
 from .server import FakeHubSpot
 
-_METHOD = """\
-[source]
-kind = "hubspot"
-
-[rating]
-top = 5
-[[rating.criteria]]
-key = "revenue"
-source = "revenue"
-[[rating.criteria]]
-key = "fit"
-source = "strategic_fit"
-[[rating.criteria]]
-key = "payment"
-source = "payment_days"
-better = "lower"
-
+_SYNC = """\
 [sync]
 run_log = {run_log}
 
@@ -57,7 +43,7 @@ run_log = {run_log}
 
 def _config(workdir: Path, toml: str) -> str:
     run_log = json.dumps(str(workdir / "crm-accounts-runs.sqlite"))
-    return _METHOD.format(run_log=run_log) + toml
+    return method_toml("hubspot") + _SYNC.format(run_log=run_log) + toml
 
 
 def _serve(profile_path: Path, source: Path, workdir: Path) -> int:
