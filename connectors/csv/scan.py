@@ -24,7 +24,17 @@ import polars as pl
 
 from .cells import CellError
 
-__all__ = ["DATE", "blank", "flagged", "is_date", "mapped", "scan", "scan_lazily", "visible"]
+__all__ = [
+    "DATE",
+    "blank",
+    "flagged",
+    "is_date",
+    "mapped",
+    "scan",
+    "scan_lazily",
+    "translated",
+    "visible",
+]
 
 T = TypeVar("T")
 _BOM = b"\xef\xbb\xbf"
@@ -114,6 +124,32 @@ def mapped(
         except CellError:
             return [], False
     return [values[raw] for raw in frame[column].to_list()], True
+
+
+def translated(
+    frame: pl.DataFrame,
+    column: str,
+    parse: Callable[[str], T],
+    convert: Callable[[T], object],
+    default: T,
+    dtype: pl.DataType,
+) -> pl.Series | None:
+    """:func:`mapped` as a column: each distinct text parsed and converted once, then joined
+    back; ``None`` when a cell does not parse."""
+    if column not in frame.columns:
+        return pl.Series(column, [convert(default)] * frame.height, dtype)
+    distinct = frame[column].unique()
+    values = []
+    for raw in distinct.to_list():
+        try:
+            values.append(convert(parse(raw)))
+        except CellError:
+            return None
+    table = pl.DataFrame({"raw": distinct, column: pl.Series(values, dtype=dtype)})
+    joined = frame.select(pl.col(column).alias("raw")).join(
+        table, on="raw", how="left", maintain_order="left"
+    )
+    return joined[column]
 
 
 def flagged(frame: pl.DataFrame | pl.LazyFrame, checks: Mapping[str, pl.Expr]) -> bool:

@@ -24,7 +24,7 @@ import polars as pl
 from pydantic import ValidationError
 
 from crm_accounts.config import DEFAULT_TARGET_FIELDS, CsvSection
-from crm_accounts.domain.frames import ActivityFrame, RevenueFrame
+from crm_accounts.domain.frames import ActivityFrame, ContactFrame, RevenueFrame, TeamFrame
 from crm_accounts.domain.model import (
     Account,
     Activity,
@@ -55,7 +55,7 @@ from .checks import parsed_cell as _parsed
 from .checks import present_cell as _present
 from .checks import required_cell as _required_cell
 from .files import CsvFile, Problems
-from .scan import DATE, flagged, is_date, mapped, scan, scan_lazily, visible
+from .scan import DATE, flagged, is_date, mapped, scan, scan_lazily, translated, visible
 from .tasks import TASKS_FILE, read_open_tasks
 
 __all__ = ["ACCOUNT_COLUMNS", "CsvSource"]
@@ -65,6 +65,7 @@ ACCOUNT_COLUMNS = ("id", "name", "integration_stage")
 _NO_DMU: frozenset[DmuRole] = frozenset()
 _NO_PSU: frozenset[PsuRole] = frozenset()
 #: Amounts and margins the fast pass accepts (the exact reader takes every other form).
+_KEYS = pl.List(pl.String)
 _PLAIN = r"^-?[0-9]{1,18}(\.[0-9]{1,9})?$"
 
 
@@ -267,13 +268,13 @@ class CsvSource:
 
     # -- contacts, members, team --------------------------------------------------------------
 
-    def contacts(self) -> Iterator[Contact] | None:
+    def contacts(self) -> Iterable[Contact] | None:
         file = self._file("contacts.csv", "id", "account_id", "name")
         if not file.exists():
             return None
         return self._contacts(file)
 
-    def _contacts(self, file: CsvFile) -> Iterator[Contact]:
+    def _contacts(self, file: CsvFile) -> Iterable[Contact]:
         known = self._known_accounts()
         frame = self._scan(
             file,
@@ -284,20 +285,19 @@ class CsvSource:
             },
         )
         if frame is not None and not frame["id"].is_duplicated().any():
-            roles, roles_ok = mapped(frame, "dmu_roles", parse_dmu_roles, _NO_DMU)
-            flags, flags_ok = mapped(frame, "gatekeeper", parse_bool, False)
-            if roles_ok and flags_ok:
-                texts = [
-                    frame[name].to_list() if name in frame.columns else [""] * frame.height
-                    for name in ("id", "account_id", "name", "email", "title")
-                ]
-                for contact_id, account_id, name, email, title, role, flag in zip(
-                    *texts, roles, flags, strict=True
-                ):
-                    yield Contact(
-                        contact_id, account_id, name, role, flag, email or None, title or None
+            roles = translated(frame, "dmu_roles", parse_dmu_roles, _keys, _NO_DMU, _KEYS)
+            flags = translated(frame, "gatekeeper", parse_bool, bool, False, pl.Boolean)
+            if roles is not None and flags is not None:
+                return ContactFrame(
+                    frame.select(
+                        "id", "account_id", "name", roles.alias("dmu"),
+                        flags.alias("gatekeeper"), _optional(frame, "email"),
+                        _optional(frame, "title"),
                     )
-                return
+                )  # fmt: skip
+        return self._exact_contacts(file, known)
+
+    def _exact_contacts(self, file: CsvFile, known: set[str]) -> Iterator[Contact]:
         seen: dict[str, int] = {}
         for line, row in file.rows():
             columns = file.columns
@@ -347,13 +347,13 @@ class CsvSource:
             if ok and capacity_ok:
                 yield Member(member_id, name, _text(row, columns, "email"), capacity)
 
-    def team(self) -> Iterator[TeamMember] | None:
+    def team(self) -> Iterable[TeamMember] | None:
         file = self._file("team.csv", "account_id", "member_id", "psu_roles")
         if not file.exists():
             return None
         return self._team(file)
 
-    def _team(self, file: CsvFile) -> Iterator[TeamMember]:
+    def _team(self, file: CsvFile) -> Iterable[TeamMember]:
         known = self._known_accounts()
         if self._member_ids is None and self._file("members.csv").exists():
             for _ in self.members():
@@ -367,15 +367,18 @@ class CsvSource:
             },
         )
         if frame is not None and not frame.select("account_id", "member_id").is_duplicated().any():
-            roles, roles_ok = mapped(frame, "psu_roles", parse_psu_roles, _NO_PSU)
-            pioneers, pioneers_ok = mapped(frame, "pioneer", parse_bool, False)
-            if roles_ok and pioneers_ok:
-                account_ids, member_ids = (
-                    frame["account_id"].to_list(),
-                    frame["member_id"].to_list(),
-                )
-                yield from map(TeamMember, account_ids, member_ids, roles, pioneers)
-                return
+            roles = translated(frame, "psu_roles", parse_psu_roles, _keys, _NO_PSU, _KEYS)
+            pioneers = translated(frame, "pioneer", parse_bool, bool, False, pl.Boolean)
+            if roles is not None and pioneers is not None:
+                return TeamFrame(
+                    frame.select("account_id", "member_id", roles.alias("psu"),
+                                 pioneers.alias("pioneer"))
+                )  # fmt: skip
+        return self._exact_team(file, known, members)
+
+    def _exact_team(
+        self, file: CsvFile, known: set[str], members: set[str] | None
+    ) -> Iterator[TeamMember]:
         merged: dict[tuple[str, str], TeamMember] = {}
         for line, row in file.rows():
             columns = file.columns
@@ -446,6 +449,17 @@ def _first_time(file: CsvFile, line: int, what: str, value: str, seen: dict[str,
     if value:
         seen[value] = line
     return True
+
+
+def _keys(roles: frozenset[DmuRole] | frozenset[PsuRole]) -> list[str]:
+    return sorted(role.value for role in roles)
+
+
+def _optional(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A text column, null where empty or absent."""
+    if column not in frame.columns:
+        return pl.lit(None, pl.String).alias(column)
+    return pl.when(pl.col(column) != "").then(pl.col(column)).alias(column)
 
 
 def _text(row: list[str], columns: dict[str, int], name: str) -> str | None:

@@ -12,8 +12,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from .frames import activity_frame, last_contacts
+import polars as pl
+
+from .frames import ContactFrame, TeamFrame, activity_frame, last_contacts
 from .model import Activity, Contact, DmuRole, PsuRole, Segment, TeamMember
+from .rows import Rows, as_rows
 from .settings import PlanRule, PlanSettings
 
 __all__ = [
@@ -24,8 +27,11 @@ __all__ = [
     "GapCode",
     "Pair",
     "PairStatus",
+    "People",
     "build_contact_matrix",
+    "contact_matrix",
     "dmu_coverage",
+    "order_frame",
     "summarize_activities",
 ]
 
@@ -54,12 +60,56 @@ class GapCode(StrEnum):
     GATEKEEPER_ONLY = "gatekeeper_only"
 
 
-@dataclass(frozen=True, slots=True)
-class ContactHistory:
-    """Contact moments in the lookback: last date per (member, contact), contacted contacts."""
+HISTORY_SCHEMA = {"member_id": pl.String, "contact_id": pl.String, "last_contact": pl.Date}
 
-    last: dict[tuple[str, str], date]
-    contacted: frozenset[str]
+
+class ContactHistory:
+    """Contact moments in the lookback: the last date per (member, contact) as a frame
+    (:data:`HISTORY_SCHEMA`), or as ``last`` and ``contacted`` (built from the frame on first use).
+
+    ``contacted`` is every contact someone met in the lookback (the contacts in ``last`` unless
+    given).
+    """
+
+    __slots__ = ("_contacted", "_frame", "_last")
+
+    def __init__(
+        self,
+        last: Mapping[tuple[str, str], date] | None = None,
+        contacted: frozenset[str] | None = None,
+        *,
+        frame: pl.DataFrame | None = None,
+    ) -> None:
+        self._last = None if last is None else dict(last)
+        self._contacted = contacted
+        self._frame = frame
+
+    @property
+    def frame(self) -> pl.DataFrame:
+        if self._frame is None:
+            rows = [(member, contact, day) for (member, contact), day in (self._last or {}).items()]
+            self._frame = pl.DataFrame(rows, schema=HISTORY_SCHEMA, orient="row")
+        return self._frame
+
+    @property
+    def last(self) -> dict[tuple[str, str], date]:
+        if self._last is None:
+            frame = self.frame
+            keys = zip(frame["member_id"].to_list(), frame["contact_id"].to_list(), strict=True)
+            self._last = dict(zip(keys, frame["last_contact"].to_list(), strict=True))
+        return self._last
+
+    @property
+    def contacted(self) -> frozenset[str]:
+        if self._contacted is None:
+            self._contacted = frozenset(self.frame["contact_id"].to_list())
+        return self._contacted
+
+    def contacted_frame(self) -> pl.DataFrame:
+        """``contacted`` as a one-column frame (``contact_id``)."""
+        if self._contacted is None:
+            return self.frame.select("contact_id").unique()
+        return pl.DataFrame({"contact_id": sorted(self._contacted)}, schema={"contact_id": pl.String})
 
 
 def summarize_activities(
@@ -67,8 +117,7 @@ def summarize_activities(
 ) -> ContactHistory:
     """Keep completed activities with ``as_of - lookback_days < date <= as_of``: the last
     date per (member, contact). ``activities`` may be an :class:`~.frames.ActivityFrame`."""
-    last = last_contacts(activity_frame(activities), as_of, lookback_days)
-    return ContactHistory(last, frozenset(contact_id for _, contact_id in last))
+    return ContactHistory(frame=last_contacts(activity_frame(activities), as_of, lookback_days))
 
 
 def dmu_coverage(contacts: Sequence[Contact]) -> Decimal:
@@ -107,130 +156,252 @@ class Gap:
     days_overdue: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class ContactMatrix:
-    pairs: tuple[Pair, ...]
-    gaps: tuple[Gap, ...]
+    """The pairs and gaps of a run, in the order of the accounts, as records.
+
+    Made by :func:`contact_matrix` from frames (``pair_frame``, ``gap_frame``), the records are
+    built when first read; a matrix may also be given its records directly.
+    """
+
+    __slots__ = ("gap_frame", "gaps", "pair_frame", "pairs")
+
+    def __init__(
+        self,
+        pairs: Sequence[Pair] = (),
+        gaps: Sequence[Gap] = (),
+        *,
+        pair_frame: pl.DataFrame | None = None,
+        gap_frame: pl.DataFrame | None = None,
+    ) -> None:
+        self.pairs: Sequence[Pair] = pairs if isinstance(pairs, Rows) else as_rows(pairs)
+        self.gaps: Sequence[Gap] = gaps if isinstance(gaps, Rows) else as_rows(gaps)
+        self.pair_frame = pair_frame
+        self.gap_frame = gap_frame
+
+    def open_gaps(self) -> dict[str, int]:
+        """Number of gaps per account id (accounts without gaps are absent)."""
+        if self.gap_frame is None:
+            counts: dict[str, int] = {}
+            for gap in self.gaps:
+                counts[gap.account_id] = counts.get(gap.account_id, 0) + 1
+            return counts
+        grouped = self.gap_frame.group_by("account_id").len()
+        return dict(zip(grouped["account_id"].to_list(), grouped["len"].to_list(), strict=True))
+
+
+#: A contact's DMU roles, a team member's PSU roles: one row per role held.
+CONTACT_SCHEMA = {"account_id": pl.String, "contact_id": pl.String, "gatekeeper": pl.Boolean}
+CONTACT_ROLE_SCHEMA = {"account_id": pl.String, "contact_id": pl.String, "dmu": pl.String}
+TEAM_ROLE_SCHEMA = {"account_id": pl.String, "member_id": pl.String, "psu": pl.String}
+#: The accounts of a run in order, with their segments.
+ORDER_SCHEMA = {"idx": pl.UInt32, "account_id": pl.String, "segment": pl.String}
 
 
 @dataclass(frozen=True, slots=True)
-class _Template:
-    """One segment's rules, arranged for the per-account loop (built once per run)."""
+class People:
+    """Contacts and account teams as frames: the matrix's input.
 
-    rules: tuple[PlanRule, ...]
-    dmu_roles: tuple[DmuRole, ...]  # distinct, in rule order: the DMU_ROLE_MISSING gaps
-    psu_roles: tuple[PsuRole, ...]  # distinct, in rule order: the PSU_ROLE_MISSING gaps
+    ``contacts`` has a row per contact (:data:`CONTACT_SCHEMA`), ``contact_roles`` a row per DMU
+    role a contact holds, ``team_roles`` a row per PSU role a member holds in an account's team.
+    """
+
+    contacts: pl.DataFrame
+    contact_roles: pl.DataFrame
+    team_roles: pl.DataFrame
 
     @classmethod
-    def of(cls, rules: Sequence[PlanRule]) -> _Template:
-        return cls(
-            tuple(rules),
-            tuple(dict.fromkeys(rule.dmu for rule in rules)),
-            tuple(dict.fromkeys(rule.psu for rule in rules)),
-        )
-
-
-class _Clock:
-    """A pair's due date, status and days overdue on one as-of date.
-
-    Never contacted: due on ``as_of``, overdue by the whole lookback. Otherwise due a cadence after
-    the last contact: overdue before ``as_of``, due within the horizon, else ok. The timedelta of
-    each cadence is made once, not once per pair.
-    """
-
-    def __init__(self, as_of: date, settings: PlanSettings) -> None:
-        self.as_of = as_of
-        self.horizon_end = as_of + timedelta(days=settings.horizon_days)
-        self.never = (as_of, PairStatus.NEVER, settings.lookback_days)
-        self.cadences: dict[int, timedelta] = {}
-
-    def status(self, last_contact: date | None, every_days: int) -> tuple[date, PairStatus, int]:
-        if last_contact is None:
-            return self.never
-        cadence = self.cadences.get(every_days)
-        if cadence is None:
-            cadence = self.cadences[every_days] = timedelta(days=every_days)
-        due_date = last_contact + cadence
-        if due_date < self.as_of:
-            status = PairStatus.OVERDUE
-        elif due_date < self.horizon_end:
-            status = PairStatus.DUE
-        else:
-            status = PairStatus.OK
-        return due_date, status, (self.as_of - due_date).days
-
-
-def _account_matrix(
-    account_id: str,
-    segment: Segment,
-    template: _Template,
-    contacts: Sequence[Contact],
-    team: Sequence[TeamMember],
-    history: ContactHistory,
-    clock: _Clock,
-    pairs: list[Pair],
-    gaps: list[Gap],
-) -> None:
-    """Append the account's pairs and gaps to ``pairs`` and ``gaps``.
-
-    Runs once per account (a million times at scale): contacts and members are indexed by role
-    once, so the rules meet only the people holding their roles, never every (member, contact).
-    """
-    by_dmu: dict[DmuRole, list[str]] = {}
-    for contact in contacts:
-        for dmu in contact.dmu_roles:
-            by_dmu.setdefault(dmu, []).append(contact.id)
-    by_psu: dict[PsuRole, list[str]] = {}
-    for member in team:
-        for psu in member.psu_roles:
-            by_psu.setdefault(psu, []).append(member.member_id)
-    for dmu in template.dmu_roles:
-        if dmu not in by_dmu:
-            gaps.append(Gap(account_id, GapCode.DMU_ROLE_MISSING, dmu))
-    for psu in template.psu_roles:
-        if psu not in by_psu:
-            gaps.append(Gap(account_id, GapCode.PSU_ROLE_MISSING, None, psu))
-
-    wanted: dict[tuple[str, str], list[PlanRule]] = {}
-    for rule in template.rules:
-        member_ids = by_psu.get(rule.psu)
-        contact_ids = by_dmu.get(rule.dmu)
-        if member_ids is None or contact_ids is None:
-            continue
-        for member_id in member_ids:
-            for contact_id in contact_ids:
-                key = (member_id, contact_id)
-                found = wanted.get(key)
-                if found is None:
-                    wanted[key] = [rule]
-                else:
-                    found.append(rule)
-    last = history.last
-    for key in sorted(wanted):
-        pair_rules = wanted[key]
-        member_id, contact_id = key
-        every_days = min(rule.every_days for rule in pair_rules)
-        last_contact = last.get(key)
-        due_date, status, days_overdue = clock.status(last_contact, every_days)
-        pairs.append(
-            Pair(
-                account_id, member_id, contact_id, every_days, tuple(pair_rules),
-                last_contact, due_date, status, days_overdue,
-            )
-        )  # fmt: skip
-        if status is PairStatus.NEVER or status is PairStatus.OVERDUE:
-            code = GapCode.CONTACT_NEVER if status is PairStatus.NEVER else GapCode.CONTACT_OVERDUE
-            gaps.append(
-                Gap(account_id, code, None, None, member_id, contact_id, last_contact, due_date,
-                    days_overdue)
+    def of(cls, contacts: Iterable[Contact], team: Iterable[TeamMember]) -> People:
+        """The one conversion from the port's records (set-based for frames)."""
+        contact_frame = contacts.frame if isinstance(contacts, ContactFrame) else None
+        if contact_frame is None:
+            contact_frame = pl.DataFrame(
+                [(c.id, c.account_id, sorted(role.value for role in c.dmu_roles), c.gatekeeper)
+                 for c in contacts],
+                schema={"id": pl.String, "account_id": pl.String, "dmu": pl.List(pl.String),
+                        "gatekeeper": pl.Boolean},
+                orient="row",
             )  # fmt: skip
+        team_frame = team.frame if isinstance(team, TeamFrame) else None
+        if team_frame is None:
+            team_frame = pl.DataFrame(
+                [(m.account_id, m.member_id, sorted(role.value for role in m.psu_roles))
+                 for m in team],
+                schema={"account_id": pl.String, "member_id": pl.String,
+                        "psu": pl.List(pl.String)},
+                orient="row",
+            )  # fmt: skip
+        people = contact_frame.select("account_id", pl.col("id").alias("contact_id"), "gatekeeper")
+        roles = (
+            contact_frame.select("account_id", pl.col("id").alias("contact_id"), "dmu")
+            .explode("dmu", empty_as_null=True)
+            .drop_nulls("dmu")
+        )
+        held = team_frame.select("account_id", "member_id", "psu").explode("psu", empty_as_null=True).drop_nulls("psu")
+        return cls(people, roles, held)
 
-    if segment is Segment.A or segment is Segment.B:
-        contacted = [contact for contact in contacts if contact.id in history.contacted]
-        if len(contacted) <= 1:
-            gaps.append(Gap(account_id, GapCode.SINGLE_THREADED))
-        if contacted and all(contact.gatekeeper for contact in contacted):
-            gaps.append(Gap(account_id, GapCode.GATEKEEPER_ONLY))
+    def coverage(self) -> dict[str, int]:
+        """Distinct DMU roles per account id (accounts whose contacts hold none are absent)."""
+        held = self.contact_roles.group_by("account_id").agg(pl.col("dmu").n_unique())
+        return dict(zip(held["account_id"].to_list(), held["dmu"].to_list(), strict=True))
+
+
+def order_frame(segments_in_order: Iterable[tuple[str, Segment]]) -> pl.DataFrame:
+    """Accounts with their segments, numbered in the order given."""
+    rows = [(index, account_id, segment.value) for index, (account_id, segment) in
+            enumerate(segments_in_order)]  # fmt: skip
+    return pl.DataFrame(rows, schema=ORDER_SCHEMA, orient="row")
+
+
+def _days(day: date) -> int:
+    """``day`` as polars stores a date: days since 1970-01-01."""
+    return (day - _EPOCH).days
+
+
+_EPOCH = date(1970, 1, 1)
+
+
+def _template(settings: PlanSettings) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The rules, and per segment its distinct DMU and PSU roles in rule order (``k``)."""
+    rules = pl.DataFrame(
+        [(index, r.segment.value, r.psu.value, r.dmu.value, r.every_days)
+         for index, r in enumerate(settings.rules)],
+        schema={"rule": pl.UInt32, "segment": pl.String, "psu": pl.String, "dmu": pl.String,
+                "every_days": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    distinct = {
+        column: rules.select("segment", column)
+        .unique(maintain_order=True)
+        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over("segment").alias("k"))
+        for column in ("dmu", "psu")
+    }
+    return rules, distinct["dmu"], distinct["psu"]
+
+
+def contact_matrix(
+    order: pl.DataFrame,
+    people: People,
+    history: ContactHistory,
+    as_of: date,
+    settings: PlanSettings,
+) -> ContactMatrix:
+    """Pairs and gaps for every account in ``order`` (:data:`ORDER_SCHEMA`) with a segment.
+
+    Accounts with segment ``none`` get no pairs and no gaps. A pair produced by several rules
+    takes the shortest cadence. Pairs come in account order, then by member and contact id; an
+    account's gaps in the order: DMU roles missing, PSU roles missing (both in rule order),
+    contact gaps (in pair order), single-threaded, gatekeeper only.
+    """
+    rules, template_dmu, template_psu = _template(settings)
+    accounts = order.filter(pl.col("segment") != Segment.NONE.value)
+    today = _days(as_of)
+    horizon_end = _days(as_of + timedelta(days=settings.horizon_days))
+    last = pl.col("last_contact")
+    due = (last.cast(pl.Int32) + pl.col("every_days")).cast(pl.Date)
+    pair_frame = (
+        people.contact_roles.join(accounts, on="account_id")
+        .join(rules, on=["segment", "dmu"])
+        .join(people.team_roles, on=["account_id", "psu"])
+        .group_by("idx", "account_id", "member_id", "contact_id")
+        .agg(pl.col("every_days").min(), pl.col("rule").sort().alias("rules"))
+        .join(history.frame, on=["member_id", "contact_id"], how="left")
+        .with_columns(due.alias("due_date"))
+        .with_columns(
+            pl.when(last.is_null()).then(pl.lit(as_of)).otherwise(pl.col("due_date"))
+            .alias("due_date"),
+            pl.when(last.is_null()).then(pl.lit(PairStatus.NEVER.value))
+            .when(pl.col("due_date").cast(pl.Int32) < today)
+            .then(pl.lit(PairStatus.OVERDUE.value))
+            .when(pl.col("due_date").cast(pl.Int32) < horizon_end)
+            .then(pl.lit(PairStatus.DUE.value))
+            .otherwise(pl.lit(PairStatus.OK.value))
+            .alias("status"),
+            pl.when(last.is_null()).then(pl.lit(settings.lookback_days))
+            .otherwise(today - pl.col("due_date").cast(pl.Int64))
+            .alias("days_overdue"),
+        )  # fmt: skip
+        .sort("idx", "member_id", "contact_id")
+        .with_row_index("row")
+    )
+    held_dmu = people.contact_roles.select("account_id", "dmu").unique()
+    held_psu = people.team_roles.select("account_id", "psu").unique()
+    contacted = (
+        people.contacts.join(history.contacted_frame(), on="contact_id", how="semi")
+        .group_by("account_id")
+        .agg(pl.len().alias("contacted"), pl.col("gatekeeper").all().alias("gatekeepers"))
+    )
+    key_accounts = accounts.filter(pl.col("segment").is_in([Segment.A.value, Segment.B.value]))
+    threading = key_accounts.join(contacted, on="account_id", how="left").with_columns(
+        pl.col("contacted").fill_null(0)
+    )
+    gap = pl.lit
+    gap_frame = pl.concat(
+        [
+            accounts.join(template_dmu, on="segment")
+            .join(held_dmu, on=["account_id", "dmu"], how="anti")
+            .select("idx", "account_id", kind=gap(0), k="k",
+                    code=gap(GapCode.DMU_ROLE_MISSING.value), dmu="dmu"),
+            accounts.join(template_psu, on="segment")
+            .join(held_psu, on=["account_id", "psu"], how="anti")
+            .select("idx", "account_id", kind=gap(1), k="k",
+                    code=gap(GapCode.PSU_ROLE_MISSING.value), psu="psu"),
+            pair_frame.filter(pl.col("status").is_in([PairStatus.NEVER.value,
+                                                       PairStatus.OVERDUE.value]))
+            .select("idx", "account_id", kind=gap(2), k="row",
+                    code=pl.when(pl.col("status") == PairStatus.NEVER.value)
+                    .then(gap(GapCode.CONTACT_NEVER.value))
+                    .otherwise(gap(GapCode.CONTACT_OVERDUE.value)),
+                    member_id="member_id", contact_id="contact_id", last_contact="last_contact",
+                    due_date="due_date", days_overdue="days_overdue"),
+            threading.filter(pl.col("contacted") <= 1)
+            .select("idx", "account_id", kind=gap(3), k=gap(0, pl.UInt32),
+                    code=gap(GapCode.SINGLE_THREADED.value)),
+            threading.filter((pl.col("contacted") > 0) & pl.col("gatekeepers"))
+            .select("idx", "account_id", kind=gap(4), k=gap(0, pl.UInt32),
+                    code=gap(GapCode.GATEKEEPER_ONLY.value)),
+        ],
+        how="diagonal_relaxed",
+    ).sort("idx", "kind", "k")  # fmt: skip
+    return ContactMatrix(
+        Rows(pair_frame.height, lambda: _pairs(pair_frame, settings.rules)),
+        Rows(gap_frame.height, lambda: _gaps(gap_frame)),
+        pair_frame=pair_frame,
+        gap_frame=gap_frame,
+    )
+
+
+def _pairs(frame: pl.DataFrame, rules: Sequence[PlanRule]) -> tuple[Pair, ...]:
+    statuses = {status.value: status for status in PairStatus}
+    rule_sets: dict[tuple[int, ...], tuple[PlanRule, ...]] = {}
+    pairs = []
+    for account_id, member_id, contact_id, every_days, indexes, last, due, status, days in (
+        frame.select(
+            "account_id", "member_id", "contact_id", "every_days", "rules", "last_contact",
+            "due_date", "status", "days_overdue",
+        ).iter_rows()
+    ):  # fmt: skip
+        key = tuple(indexes)
+        pair_rules = rule_sets.get(key)
+        if pair_rules is None:
+            pair_rules = rule_sets[key] = tuple(rules[index] for index in key)
+        pairs.append(
+            Pair(account_id, member_id, contact_id, every_days, pair_rules, last, due,
+                 statuses[status], days)
+        )  # fmt: skip
+    return tuple(pairs)
+
+
+def _gaps(frame: pl.DataFrame) -> tuple[Gap, ...]:
+    columns = ("account_id", "code", "dmu", "psu", "member_id", "contact_id", "last_contact",
+               "due_date", "days_overdue")  # fmt: skip
+    frame = frame.select(
+        [pl.col(name) if name in frame.columns else pl.lit(None).alias(name) for name in columns]
+    )
+    codes = {code.value: code for code in GapCode}
+    return tuple(
+        Gap(account_id, codes[code], dmu and DmuRole(dmu), psu and PsuRole(psu), *rest)
+        for account_id, code, dmu, psu, *rest in frame.iter_rows()
+    )
 
 
 def build_contact_matrix(
@@ -241,32 +412,9 @@ def build_contact_matrix(
     as_of: date,
     settings: PlanSettings,
 ) -> ContactMatrix:
-    """Pairs and gaps for every account with a segment, in the order given.
-
-    Accounts with segment ``none`` get no pairs and no gaps. A pair produced by several rules
-    takes the shortest cadence.
-    """
-    rules_by_segment: dict[Segment, list[PlanRule]] = {}
-    for rule in settings.rules:
-        rules_by_segment.setdefault(rule.segment, []).append(rule)
-    templates = {segment: _Template.of(rules_by_segment.get(segment, ())) for segment in Segment}
-    clock = _Clock(as_of, settings)
-    pairs: list[Pair] = []
-    gaps: list[Gap] = []
-    no_contacts: tuple[Contact, ...] = ()
-    no_team: tuple[TeamMember, ...] = ()
-    for account_id, segment in segments_in_order:
-        if segment is Segment.NONE:
-            continue
-        _account_matrix(
-            account_id,
-            segment,
-            templates[segment],
-            contacts_by_account.get(account_id, no_contacts),
-            team_by_account.get(account_id, no_team),
-            history,
-            clock,
-            pairs,
-            gaps,
-        )
-    return ContactMatrix(tuple(pairs), tuple(gaps))
+    """:func:`contact_matrix` for records grouped by account."""
+    people = People.of(
+        (contact for group in contacts_by_account.values() for contact in group),
+        (member for group in team_by_account.values() for member in group),
+    )
+    return contact_matrix(order_frame(segments_in_order), people, history, as_of, settings)

@@ -26,13 +26,17 @@ from decimal import Decimal, localcontext
 
 import polars as pl
 
-from .model import Activity, RevenueLine
+from .model import Activity, Contact, DmuRole, PsuRole, RevenueLine, TeamMember
 
 __all__ = [
     "ACTIVITY_SCHEMA",
+    "CONTACT_FRAME_SCHEMA",
     "REVENUE_SCHEMA",
+    "TEAM_FRAME_SCHEMA",
     "ActivityFrame",
+    "ContactFrame",
     "RevenueFrame",
+    "TeamFrame",
     "activity_frame",
     "last_contacts",
     "revenue_figures",
@@ -59,6 +63,60 @@ ACTIVITY_SCHEMA = {
     "completed": pl.Boolean,
     "account_id": pl.String,
 }
+
+#: Contacts: roles as a list of role keys, ``email`` and ``title`` null when not given.
+CONTACT_FRAME_SCHEMA = {
+    "id": pl.String,
+    "account_id": pl.String,
+    "name": pl.String,
+    "dmu": pl.List(pl.String),
+    "gatekeeper": pl.Boolean,
+    "email": pl.String,
+    "title": pl.String,
+}
+#: Places in account teams: roles as a list of role keys.
+TEAM_FRAME_SCHEMA = {
+    "account_id": pl.String,
+    "member_id": pl.String,
+    "psu": pl.List(pl.String),
+    "pioneer": pl.Boolean,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFrame:
+    """Contacts as a frame (:data:`CONTACT_FRAME_SCHEMA`); iterating gives the records."""
+
+    frame: pl.DataFrame
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __iter__(self) -> Iterator[Contact]:
+        roles: dict[tuple[str, ...], frozenset[DmuRole]] = {}
+        for contact_id, account_id, name, keys, gatekeeper, email, title in self.frame.iter_rows():
+            held = roles.get(key := tuple(keys))
+            if held is None:
+                held = roles[key] = frozenset(map(DmuRole, key))
+            yield Contact(contact_id, account_id, name, held, gatekeeper, email, title)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamFrame:
+    """Account teams as a frame (:data:`TEAM_FRAME_SCHEMA`); iterating gives the records."""
+
+    frame: pl.DataFrame
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __iter__(self) -> Iterator[TeamMember]:
+        roles: dict[tuple[str, ...], frozenset[PsuRole]] = {}
+        for account_id, member_id, keys, pioneer in self.frame.iter_rows():
+            held = roles.get(key := tuple(keys))
+            if held is None:
+                held = roles[key] = frozenset(map(PsuRole, key))
+            yield TeamMember(account_id, member_id, held, pioneer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,19 +232,16 @@ def _sums(lines: pl.DataFrame, column: str) -> dict[str, Decimal]:
         }
 
 
-def last_contacts(
-    frame: pl.LazyFrame, as_of: date, lookback_days: int
-) -> dict[tuple[str, str], date]:
+def last_contacts(frame: pl.LazyFrame, as_of: date, lookback_days: int) -> pl.DataFrame:
     """The last completed activity per (member, contact), dated in
-    ``as_of - lookback_days < date <= as_of``."""
+    ``as_of - lookback_days < date <= as_of``: columns ``member_id``, ``contact_id``,
+    ``last_contact``."""
     first_excluded = as_of - timedelta(days=lookback_days)
-    last = (
+    return (
         frame.filter(
             pl.col("completed") & (pl.col("date") > first_excluded) & (pl.col("date") <= as_of)
         )
         .group_by("member_id", "contact_id")
-        .agg(pl.col("date").max())
+        .agg(pl.col("date").max().alias("last_contact"))
         .collect(engine="streaming")
     )
-    members, contacts, days = (last[name].to_list() for name in ("member_id", "contact_id", "date"))
-    return dict(zip(zip(members, contacts, strict=True), days, strict=True))

@@ -6,18 +6,26 @@ so that the caller can stream millions of raw rows through the aggregators witho
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
 from ..errors import ConfigError
-from .contact_plan import ContactHistory, ContactMatrix, build_contact_matrix, dmu_coverage
+from .contact_plan import (
+    DMU_ROLE_COUNT,
+    ContactHistory,
+    ContactMatrix,
+    People,
+    contact_matrix,
+    order_frame,
+)
 from .model import Account, Contact, Member, Segment, TeamMember
-from .planning import PlannedContact, plan_contacts
+from .planning import PlannedContact, plan_frame, planned_contacts
 from .rating import Rating, default_criteria, rate_accounts, select_rated
 from .revenue import Period, RevenueSummary
+from .rows import LazyMapping, Rows
 from .segmentation import (
     GroupFigures,
     Pareto,
@@ -48,8 +56,8 @@ class MethodInput:
     revenue: RevenueSummary
     history: ContactHistory
     members: Mapping[str, Member]
-    contacts: Sequence[Contact] | None = None
-    team: Sequence[TeamMember] | None = None
+    contacts: Collection[Contact] | None = None
+    team: Collection[TeamMember] | None = None
     attribute_names: frozenset[str] = frozenset()
 
 
@@ -65,7 +73,7 @@ class MethodResult:
     rating: Rating
     coverage: Mapping[str, Decimal] | None
     matrix: ContactMatrix
-    plan: tuple[PlannedContact, ...]
+    plan: Sequence[PlannedContact]
     revenue: RevenueSummary
     warnings: tuple[str, ...]
     has_contact_plan: bool = False
@@ -80,18 +88,15 @@ class MethodResult:
 
     def open_gaps(self) -> dict[str, int]:
         """Number of gaps per account id (accounts without gaps are absent)."""
-        counts: dict[str, int] = {}
-        for gap in self.matrix.gaps:
-            counts[gap.account_id] = counts.get(gap.account_id, 0) + 1
-        return counts
+        return self.matrix.open_gaps()
 
 
-def _by_id(rows: Sequence[_Keyed]) -> dict[str, _Keyed]:
+def _by_id(rows: Iterable[_Keyed]) -> dict[str, _Keyed]:
     """``{row.id: row}``, the later row winning."""
     return {row.id: row for row in rows}
 
 
-def _group_by_account(rows: Sequence[_Row]) -> dict[str, list[_Row]]:
+def _group_by_account(rows: Iterable[_Row]) -> dict[str, list[_Row]]:
     grouped: dict[str, list[_Row]] = {}
     for row in rows:
         grouped.setdefault(row.account_id, []).append(row)
@@ -144,21 +149,16 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
 
     coverage: dict[str, Decimal] | None = None
     suggestions, contacts = suggest_roles(data.contacts, settings.roles)
-    contacts_by_account = _group_by_account(contacts or ())
+    people = People.of(contacts or (), data.team or ())
     if contacts is not None:
-        coverage = {
-            account_id: dmu_coverage(contacts_by_account.get(account_id, ()))
-            for account_id in accounts
-        }
-    matrix = ContactMatrix((), ())
-    plan: tuple[PlannedContact, ...] = ()
-    team_by_account = _group_by_account(data.team or ())
+        held = people.coverage()
+        shares = {count: Decimal(count) / DMU_ROLE_COUNT for count in range(DMU_ROLE_COUNT + 1)}
+        coverage = {account_id: shares[held.get(account_id, 0)] for account_id in accounts}
+    matrix = ContactMatrix()
+    plan: Sequence[PlannedContact] = ()
     if contacts is not None and data.team is not None:
-        order = [(c.account_id, c.segment) for c in segmentation.customers]
-        matrix = build_contact_matrix(
-            order, contacts_by_account, team_by_account, data.history, as_of,
-            settings.plan,
-        )  # fmt: skip
+        order = order_frame((c.account_id, c.segment) for c in segmentation.customers)
+        matrix = contact_matrix(order, people, data.history, as_of, settings.plan)
         default_capacity = settings.plan.capacity_per_week
 
         def capacity_of(member_id: str) -> int:
@@ -167,10 +167,12 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
                 return default_capacity
             return member.capacity_per_week
 
-        plan = plan_contacts(
-            matrix.pairs, segments, rating.position_of(), capacity_of, as_of,
-            settings.plan.horizon_days,
+        planned = plan_frame(
+            matrix.pair_frame, order.select("account_id", "segment"), rating.position_of(),
+            capacity_of, as_of, settings.plan.horizon_days,
         )  # fmt: skip
+        pairs = matrix.pairs
+        plan = Rows(planned.height, lambda: planned_contacts(planned, pairs))
 
     return MethodResult(
         as_of=as_of,
@@ -187,9 +189,9 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
         revenue=summary,
         warnings=rating.warnings,
         has_contact_plan=data.contacts is not None and data.team is not None,
-        contacts=_by_id(contacts or ()),
+        contacts=LazyMapping(lambda: _by_id(contacts or ())),
         members=data.members,
-        team=team_by_account,
+        team=LazyMapping(lambda: _group_by_account(data.team or ())),
         whitespace=whitespace,
         suggestions=suggestions,
     )

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+
+import polars as pl
 
 from .calendar import first_working_day
 from .contact_plan import Pair, PairStatus
@@ -48,6 +51,27 @@ def task_key(account_id: str, member_id: str, contact_id: str) -> str:
     return "kam1-" + hashlib.sha256(ids).hexdigest()[:24]
 
 
+#: Ids JSON writes as they are (no quote, backslash or control character to escape).
+_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
+
+
+def task_keys(
+    account_ids: Sequence[str], member_ids: Sequence[str], contact_ids: Sequence[str]
+) -> list[str]:
+    """:func:`task_key` of each (account, member, contact), the JSON written directly for ids
+    that need no escaping."""
+    keys = []
+    plain = _PLAIN.fullmatch
+    sha256 = hashlib.sha256
+    for ids in zip(account_ids, member_ids, contact_ids, strict=True):
+        if plain(ids[0]) and plain(ids[1]) and plain(ids[2]):
+            text = '["%s", "%s", "%s"]' % ids  # noqa: UP031 - json.dumps' exact layout
+            keys.append("kam1-" + sha256(text.encode()).hexdigest()[:24])
+        else:
+            keys.append(task_key(*ids))
+    return keys
+
+
 @dataclass(frozen=True, slots=True)
 class PlannedContact:
     """A pair that needs contact, scheduled on ``planned_date`` or unscheduled."""
@@ -78,6 +102,147 @@ def priority_key(
     )
 
 
+def plan_frame(
+    pairs: pl.DataFrame,
+    segments: pl.DataFrame,
+    positions: Mapping[str, int],
+    capacity_of: Callable[[str], int],
+    as_of: date,
+    horizon_days: int,
+) -> pl.DataFrame:
+    """Schedule every pair whose status needs contact, in priority order (:func:`priority_key`).
+
+    Args:
+        pairs: the contact matrix's pairs: ``row``, ``account_id``, ``member_id``,
+            ``contact_id``, ``status``, ``due_date``, ``days_overdue``.
+        segments: ``account_id`` and ``segment`` (value) of every account with pairs.
+        positions: rating position per rated account id.
+        capacity_of: planned contacts a member may take per 7-day window.
+        as_of: first day of the first window.
+        horizon_days: the windows cover ``[as_of, as_of + horizon_days)``.
+
+    Returns:
+        The pairs needing contact in priority order: ``row``, ``account_id``, ``member_id``,
+        ``contact_id``, ``planned_date`` (null: unscheduled), ``plan_status``, ``reason``, ``key``.
+    """
+    order = pl.DataFrame(
+        [(segment.value, rank) for segment, rank in _SEGMENT_ORDER.items()],
+        schema={"segment": pl.String, "segment_order": pl.Int32},
+        orient="row",
+    )
+    rated = pl.DataFrame(
+        list(positions.items()), schema={"account_id": pl.String, "position": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    needing = (
+        pairs.filter(pl.col("status") != PairStatus.OK.value)
+        .join(segments.join(order, on="segment"), on="account_id", how="left")
+        .join(rated, on="account_id", how="left")
+        .sort(
+            pl.col("segment_order"),
+            pl.col("position").is_null(),
+            pl.col("position").fill_null(0),
+            pl.col("days_overdue"),
+            "account_id",
+            "member_id",
+            "contact_id",
+            descending=[False, False, False, True, False, False, False],
+        )
+        .select("row", "account_id", "member_id", "contact_id", "status", "due_date")
+    )
+    members = needing["member_id"].to_list()
+    due_days = needing["due_date"].cast(pl.Int32).to_list()
+    statuses = needing["status"].to_list()
+    dates, plan_statuses, reasons = _schedule(
+        members, due_days, statuses, capacity_of, _days(as_of), horizon_days
+    )
+    keys = task_keys(needing["account_id"].to_list(), members, needing["contact_id"].to_list())
+    return needing.select("row", "account_id", "member_id", "contact_id").with_columns(
+        pl.Series("planned_date", dates, dtype=pl.Int32).cast(pl.Date),
+        pl.Series("plan_status", plan_statuses, dtype=pl.String),
+        pl.Series("reason", reasons, dtype=pl.String),
+        pl.Series("key", keys, dtype=pl.String),
+    )
+
+
+_EPOCH = date(1970, 1, 1)
+
+
+def _days(day: date) -> int:
+    return (day - _EPOCH).days
+
+
+def _schedule(
+    members: Sequence[str],
+    due_days: Sequence[int],
+    statuses: Sequence[str],
+    capacity_of: Callable[[str], int],
+    today: int,
+    horizon_days: int,
+) -> tuple[list[int | None], list[str], list[str]]:
+    """Put each pair, in the order given, in the earliest 7-day window from ``today`` (days
+    since 1970-01-01) that has a working day on or after its due day and room for its member."""
+    horizon_end = today + horizon_days
+    windows = [
+        (today + start, min(today + start + _WEEK, horizon_end))
+        for start in range(0, max(horizon_days, 0), _WEEK)
+    ]
+    used: dict[tuple[str, int], int] = {}
+    capacities: dict[str, int] = {}
+    first_days: dict[tuple[int, int], int | None] = {}
+    dates: list[int | None] = []
+    plan_statuses: list[str] = []
+    reasons: list[str] = []
+    for member_id, due, status in zip(members, due_days, statuses, strict=True):
+        capacity = capacities.get(member_id)
+        if capacity is None:
+            capacity = capacities[member_id] = capacity_of(member_id)
+        earliest = max(today, due)
+        for index in range(max(0, (earliest - today) // _WEEK), len(windows)):
+            slot = (member_id, index)
+            taken = used.get(slot, 0)
+            if taken >= capacity:
+                continue
+            day = _first_working_day(first_days, windows[index], earliest)
+            if day is None:
+                continue
+            used[slot] = taken + 1
+            dates.append(day)
+            plan_statuses.append(PlanStatus.SCHEDULED.value)
+            reasons.append(status)
+            break
+        else:
+            dates.append(None)
+            plan_statuses.append(PlanStatus.UNSCHEDULED.value)
+            reasons.append(OVER_CAPACITY)
+    return dates, plan_statuses, reasons
+
+
+def _first_working_day(
+    known: dict[tuple[int, int], int | None], window: tuple[int, int], earliest: int
+) -> int | None:
+    """The first Monday to Friday in ``[max(window start, earliest), window end)``."""
+    start = max(window[0], earliest)
+    key = (start, window[1])
+    if key not in known:
+        found = first_working_day(_EPOCH + timedelta(days=start), _EPOCH + timedelta(days=window[1]))
+        known[key] = None if found is None else _days(found)
+    return known[key]
+
+
+def planned_contacts(
+    plan: pl.DataFrame, pairs: Sequence[Pair]
+) -> tuple[PlannedContact, ...]:
+    """The plan's rows as records; ``pairs`` are the matrix's pairs by ``row``."""
+    statuses = {status.value: status for status in PlanStatus}
+    return tuple(
+        PlannedContact(pairs[row], statuses[status], day, reason, key)
+        for row, day, status, reason, key in plan.select(
+            "row", "planned_date", "plan_status", "reason", "key"
+        ).iter_rows()
+    )
+
+
 def plan_contacts(
     pairs: Iterable[Pair],
     segments: Mapping[str, Segment],
@@ -86,45 +251,21 @@ def plan_contacts(
     as_of: date,
     horizon_days: int,
 ) -> tuple[PlannedContact, ...]:
-    """Schedule every pair whose status needs contact, in priority order.
-
-    Args:
-        pairs: all pairs of the contact matrix; those with status ``ok`` are skipped.
-        segments: segment per account id.
-        positions: rating position per rated account id.
-        capacity_of: planned contacts a member may take per 7-day window.
-        as_of: first day of the first window.
-        horizon_days: the windows cover ``[as_of, as_of + horizon_days)``.
-    """
-    needing = [pair for pair in pairs if pair.status is not PairStatus.OK]
-    needing.sort(key=lambda pair: priority_key(pair, segments, positions))
-    horizon_end = as_of + timedelta(days=horizon_days)
-    windows = [
-        (as_of + timedelta(days=start), min(as_of + timedelta(days=start + _WEEK), horizon_end))
-        for start in range(0, max(horizon_days, 0), _WEEK)
-    ]
-    used: dict[tuple[str, int], int] = {}
-    capacities: dict[str, int] = {}
-    planned: list[PlannedContact] = []
-    for pair in needing:
-        member_id = pair.member_id
-        capacity = capacities.get(member_id)
-        if capacity is None:
-            capacity = capacities[member_id] = capacity_of(member_id)
-        earliest = max(as_of, pair.due_date)
-        key = task_key(pair.account_id, member_id, pair.contact_id)
-        for index in range(max(0, (earliest - as_of).days // _WEEK), len(windows)):
-            slot = (member_id, index)
-            taken = used.get(slot, 0)
-            if taken >= capacity:
-                continue
-            window_start, window_end = windows[index]
-            day = first_working_day(max(window_start, earliest), window_end)
-            if day is None:
-                continue
-            used[slot] = taken + 1
-            planned.append(PlannedContact(pair, PlanStatus.SCHEDULED, day, pair.status.value, key))
-            break
-        else:
-            planned.append(PlannedContact(pair, PlanStatus.UNSCHEDULED, None, OVER_CAPACITY, key))
-    return tuple(planned)
+    """:func:`plan_frame` for records; ``pairs`` with status ``ok`` are skipped."""
+    pairs = tuple(pairs)
+    frame = pl.DataFrame(
+        [(row, p.account_id, p.member_id, p.contact_id, p.status.value, p.due_date,
+          p.days_overdue) for row, p in enumerate(pairs)],
+        schema={"row": pl.UInt32, "account_id": pl.String, "member_id": pl.String,
+                "contact_id": pl.String, "status": pl.String, "due_date": pl.Date,
+                "days_overdue": pl.Int64},
+        orient="row",
+    )  # fmt: skip
+    accounts = {pair.account_id for pair in pairs}
+    segment_frame = pl.DataFrame(
+        [(account_id, segments[account_id].value) for account_id in sorted(accounts)],
+        schema={"account_id": pl.String, "segment": pl.String},
+        orient="row",
+    )
+    plan = plan_frame(frame, segment_frame, positions, capacity_of, as_of, horizon_days)
+    return planned_contacts(plan, pairs)

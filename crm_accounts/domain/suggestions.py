@@ -8,9 +8,12 @@ to the CRM's role fields.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
+import polars as pl
+
+from .frames import ContactFrame
 from .model import Contact
 from .settings import RoleSettings
 from .titles import RoleSuggestion, TitleMatcher
@@ -42,25 +45,46 @@ class Suggestions:
 
 
 def suggest_roles(
-    contacts: Sequence[Contact] | None, settings: RoleSettings
-) -> tuple[Suggestions, Sequence[Contact] | None]:
+    contacts: Collection[Contact] | None, settings: RoleSettings
+) -> tuple[Suggestions, Collection[Contact] | None]:
     """Suggestions for ``contacts``, and the contacts the method should use."""
     if not contacts:
         return Suggestions(used=settings.use_suggestions), contacts
     matcher = TitleMatcher(dict(settings.title_words))
     found: dict[str, RoleSuggestion] = {}
     without_role = 0
-    for contact in contacts:
-        if contact.dmu_roles:
-            continue
-        without_role += 1
-        if contact.title and contact.title.strip():
-            suggestion = matcher.suggest(contact.title)
+    if isinstance(contacts, ContactFrame):
+        unassigned = contacts.frame.filter(pl.col("dmu").list.len() == 0)
+        without_role = unassigned.height
+        titled = unassigned.filter(pl.col("title").is_not_null())
+        for contact_id, title in titled.select("id", "title").iter_rows():
+            suggestion = matcher.suggest(title) if title.strip() else None
             if suggestion is not None:
-                found[contact.id] = suggestion
+                found[contact_id] = suggestion
+    else:
+        for contact in contacts:
+            if contact.dmu_roles:
+                continue
+            without_role += 1
+            if contact.title and contact.title.strip():
+                suggestion = matcher.suggest(contact.title)
+                if suggestion is not None:
+                    found[contact.id] = suggestion
     result = Suggestions(found, settings.use_suggestions, without_role)
     if not settings.use_suggestions or not found:
         return result, contacts
+    if isinstance(contacts, ContactFrame):
+        suggested = pl.DataFrame(
+            [(contact_id, sorted(suggestion.role_keys())) for contact_id, suggestion in found.items()],
+            schema={"id": pl.String, "suggested": pl.List(pl.String)},
+            orient="row",
+        )
+        frame = (
+            contacts.frame.join(suggested, on="id", how="left", maintain_order="left")
+            .with_columns(pl.coalesce("suggested", "dmu").alias("dmu"))
+            .drop("suggested")
+        )
+        return result, ContactFrame(frame)
     used = [
         replace(contact, dmu_roles=found[contact.id].roles) if contact.id in found else contact
         for contact in contacts

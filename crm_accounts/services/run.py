@@ -7,11 +7,13 @@ file source raises every input problem) before anything is computed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from ..domain.contact_plan import summarize_activities
+from ..domain.frames import ContactFrame, TeamFrame
 from ..domain.method import MethodInput, MethodResult, run_method
 from ..domain.revenue import Period, summarize_revenue
 from ..domain.settings import MethodSettings
@@ -20,6 +22,7 @@ from ..ports import Source, TaskRecord
 __all__ = ["Gathered", "compute", "gather"]
 
 Step = Callable[[str], None]
+T = TypeVar("T")
 
 
 def _quiet(_: str) -> None:
@@ -52,11 +55,9 @@ def gather(
     step("revenue")
     revenue = summarize_revenue(source.revenue_lines(period), period)
     step("contacts and team")
-    contacts = source.contacts()
-    contact_list = list(contacts) if contacts is not None else None
+    contacts = _held(source.contacts())
     members = {member.id: member for member in source.members()}
-    team = source.team()
-    team_list = list(team) if team is not None else None
+    team = _held(source.team())
     step("activities")
     lookback = settings.plan.lookback_days
     since = as_of - timedelta(days=lookback)
@@ -70,12 +71,19 @@ def gather(
         revenue=revenue,
         history=history,
         members=members,
-        contacts=contact_list,
-        team=team_list,
+        contacts=contacts,
+        team=team,
         attribute_names=attribute_names,
     )
     targets = {record.account.id: record.targets for record in records}
     return Gathered(data, targets, open_tasks)
+
+
+def _held(records: Iterable[T] | None) -> Collection[T] | None:
+    """Records read now: a frame as it is, anything else as a list."""
+    if records is None or isinstance(records, ContactFrame | TeamFrame):
+        return records
+    return list(records)
 
 
 def compute(
