@@ -30,6 +30,7 @@ __all__ = [
     "flagged",
     "is_date",
     "mapped",
+    "passed",
     "scan",
     "scan_lazily",
     "translated",
@@ -64,8 +65,8 @@ def scan(path: Path, required: Iterable[str]) -> pl.DataFrame | None:
 
 def scan_lazily(path: Path, required: Iterable[str]) -> pl.LazyFrame | None:
     """:func:`scan` as a lazy query, read in batches by the streaming engine when collected (a
-    row with too many cells or text that is not UTF-8 then fails the collect: see
-    :func:`flagged`)."""
+    row with too many cells or text that is not UTF-8 then fails the collect, which the
+    consumer of :func:`passed` treats as a failed check)."""
     header = _header(path, required)
     if header is None:
         return None
@@ -152,15 +153,13 @@ def translated(
     return joined[column]
 
 
-def flagged(frame: pl.DataFrame | pl.LazyFrame, checks: Mapping[str, pl.Expr]) -> bool:
-    """True when any row fails any of the checks (named for the reader of the code), or a lazy
-    frame cannot be read."""
-    if not checks:
+def passed(frame: pl.LazyFrame, checks: Mapping[str, pl.Expr]) -> pl.LazyFrame:
+    """A one-cell query: true when every row passes every check."""
+    return frame.select(pl.all_horizontal(True, *checks.values()).all())
+
+
+def flagged(frame: pl.DataFrame, checks: Mapping[str, pl.Expr]) -> bool:
+    """True when any row fails any of the checks (named for the reader of the code)."""
+    if not checks or frame.is_empty():
         return False
-    passed = pl.all_horizontal(*checks.values()).all()
-    if isinstance(frame, pl.DataFrame):
-        return not frame.is_empty() and not bool(frame.select(passed).item())
-    try:
-        return bool(frame.select(passed).collect(engine="streaming").item()) is False
-    except pl.exceptions.PolarsError:
-        return True
+    return not bool(frame.select(pl.all_horizontal(*checks.values()).all()).item())

@@ -16,6 +16,7 @@ as :attr:`AccountRecord.targets`, not as attributes. The product's tasks live in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
@@ -55,7 +56,7 @@ from .checks import parsed_cell as _parsed
 from .checks import present_cell as _present
 from .checks import required_cell as _required_cell
 from .files import CsvFile, Problems
-from .scan import DATE, flagged, is_date, mapped, scan, scan_lazily, translated, visible
+from .scan import DATE, flagged, is_date, mapped, passed, scan, scan_lazily, translated, visible
 from .tasks import TASKS_FILE, read_open_tasks
 
 __all__ = ["ACCOUNT_COLUMNS", "CsvSource"]
@@ -407,7 +408,7 @@ class CsvSource:
         if not file.exists():
             return ()
         known = self._known_accounts()
-        # the biggest file: checked, then aggregated, in batches (never held whole)
+        # the biggest file: checked and aggregated in one pass, in batches (never held whole)
         lazy = scan_lazily(file.path, file.required)
         checks = {
             "account_id": self._known("account_id", known),
@@ -415,9 +416,10 @@ class CsvSource:
             "member_id": visible("member_id"),
             "date": is_date(),
         }
-        if lazy is None or flagged(lazy, checks):
+        if lazy is None:
             return list(exact_activities(file, known))
-        return ActivityFrame(activity_rows(lazy))
+        exact = functools.cache(lambda: tuple(exact_activities(file, known)))  # problems once
+        return ActivityFrame(activity_rows(lazy), passed(lazy, checks), exact)
 
     def open_tasks(self) -> Iterator[TaskRecord]:
         """Open tasks of ours from ``tasks.csv`` (none when it does not exist); bad rows of ours

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 import polars as pl
 
-from .frames import ContactFrame, TeamFrame, activity_frame, last_contacts
+from .frames import ContactFrame, TeamFrame, last_contacts
 from .model import Activity, Contact, DmuRole, PsuRole, Segment, TeamMember
 from .rows import Rows, as_rows
 from .settings import PlanRule, PlanSettings
@@ -117,7 +117,7 @@ def summarize_activities(
 ) -> ContactHistory:
     """Keep completed activities with ``as_of - lookback_days < date <= as_of``: the last
     date per (member, contact). ``activities`` may be an :class:`~.frames.ActivityFrame`."""
-    return ContactHistory(frame=last_contacts(activity_frame(activities), as_of, lookback_days))
+    return ContactHistory(frame=last_contacts(activities, as_of, lookback_days))
 
 
 def dmu_coverage(contacts: Sequence[Contact]) -> Decimal:

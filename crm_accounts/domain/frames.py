@@ -19,7 +19,7 @@ smallest of its terms and of ``Decimal(0)``).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
@@ -27,6 +27,7 @@ from decimal import Decimal, localcontext
 import polars as pl
 
 from .model import Activity, Contact, DmuRole, PsuRole, RevenueLine, TeamMember
+from .rows import LazyMapping
 
 __all__ = [
     "ACTIVITY_SCHEMA",
@@ -38,6 +39,7 @@ __all__ = [
     "RevenueFrame",
     "TeamFrame",
     "activity_frame",
+    "bought_by",
     "last_contacts",
     "revenue_figures",
     "revenue_frame",
@@ -139,13 +141,30 @@ class RevenueFrame:
 @dataclass(frozen=True, slots=True)
 class ActivityFrame:
     """Activities as a lazy frame (:data:`ACTIVITY_SCHEMA`; a file source's may be read only
-    when collected, in batches); iterating gives the records."""
+    when collected, in batches); iterating gives the records.
+
+    A source that checks its rows in the same pass gives ``valid``, a lazy one-cell query that
+    is true when every row passed, and ``otherwise``, the records it reads instead when not.
+    """
 
     frame: pl.LazyFrame
+    valid: pl.LazyFrame | None = None
+    otherwise: Callable[[], Iterable[Activity]] | None = None
 
     def __iter__(self) -> Iterator[Activity]:
+        if self.valid is not None and not _passes(self.valid):
+            assert self.otherwise is not None
+            yield from self.otherwise()
+            return
         for row in self.frame.collect().iter_rows():
             yield Activity(*row)
+
+
+def _passes(valid: pl.LazyFrame) -> bool:
+    try:
+        return bool(valid.collect(engine="streaming").item())
+    except pl.exceptions.PolarsError:
+        return False
 
 
 def revenue_frame(lines: Iterable[RevenueLine]) -> pl.DataFrame:
@@ -180,7 +199,8 @@ class RevenueFigures:
     revenue: dict[str, Decimal]
     margin: dict[str, Decimal]
     products: dict[str, int]
-    bought: dict[str, tuple[str, ...]]
+    bought: Mapping[str, tuple[str, ...]]
+    product_pairs: pl.DataFrame
     has_margins: bool
     has_products: bool
 
@@ -201,13 +221,24 @@ def revenue_figures(frame: pl.DataFrame, start: date, end: date) -> RevenueFigur
         .unique()
         .sort("account_id", "product")
     )
+    counted = pairs.group_by("account_id").len()
+    products = dict(zip(counted["account_id"].to_list(), counted["len"].to_list(), strict=True))
+    return RevenueFigures(
+        revenue, margin, products, LazyMapping(lambda: bought_by(pairs)), pairs, has_margins,
+        has_products,
+    )  # fmt: skip
+
+
+def bought_by(pairs: pl.DataFrame, account_ids: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
+    """The distinct products per account id (of ``account_ids``, or all) from sorted
+    ``(account_id, product)`` pairs, as tuples of interned strings."""
+    if account_ids is not None:
+        pairs = pairs.filter(pl.col("account_id").is_in(list(account_ids)))
     intern = sys.intern
     held: dict[str, list[str]] = {}
     for account_id, product in zip(pairs["account_id"], pairs["product"], strict=True):
         held.setdefault(account_id, []).append(intern(product))
-    bought = {account_id: tuple(values) for account_id, values in held.items()}
-    products = {account_id: len(values) for account_id, values in bought.items()}
-    return RevenueFigures(revenue, margin, products, bought, has_margins, has_products)
+    return {account_id: tuple(values) for account_id, values in held.items()}
 
 
 def _sums(lines: pl.DataFrame, column: str) -> dict[str, Decimal]:
@@ -232,16 +263,30 @@ def _sums(lines: pl.DataFrame, column: str) -> dict[str, Decimal]:
         }
 
 
-def last_contacts(frame: pl.LazyFrame, as_of: date, lookback_days: int) -> pl.DataFrame:
+def last_contacts(activities: Iterable[Activity], as_of: date, lookback_days: int) -> pl.DataFrame:
     """The last completed activity per (member, contact), dated in
     ``as_of - lookback_days < date <= as_of``: columns ``member_id``, ``contact_id``,
-    ``last_contact``."""
+    ``last_contact``.
+
+    An :class:`ActivityFrame` with a ``valid`` query is checked and aggregated in one pass; when
+    the check fails (or the frame cannot be read), its ``otherwise`` records are used.
+    """
     first_excluded = as_of - timedelta(days=lookback_days)
-    return (
-        frame.filter(
+    query = (
+        activity_frame(activities)
+        .filter(
             pl.col("completed") & (pl.col("date") > first_excluded) & (pl.col("date") <= as_of)
         )
         .group_by("member_id", "contact_id")
         .agg(pl.col("date").max().alias("last_contact"))
-        .collect(engine="streaming")
     )
+    if not isinstance(activities, ActivityFrame) or activities.valid is None:
+        return query.collect(engine="streaming")
+    assert activities.otherwise is not None
+    try:
+        valid, last = pl.collect_all([activities.valid, query], engine="streaming")
+        if bool(valid.item()):
+            return last
+    except pl.exceptions.PolarsError:
+        pass
+    return last_contacts(list(activities.otherwise()), as_of, lookback_days)

@@ -134,7 +134,7 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
     if peer_attribute is not None:
         check_peer_attribute(peer_attribute, data.attribute_names, accounts.values())
     whitespace = find_whitespace(
-        group_a, summary.bought, settings.whitespace,
+        group_a, summary.bought_by(group_a), settings.whitespace,
         lambda account_id: accounts[account_id].attributes.get(peer_attribute or ""),
     )  # fmt: skip
     rated_ids = select_rated(rating_settings, group_a)

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, localcontext
 
+import polars as pl
+
 from .calendar import months_before
-from .frames import revenue_figures, revenue_frame
+from .frames import bought_by, revenue_figures, revenue_frame
 from .model import RevenueLine
 
 __all__ = ["EXACT", "Period", "RevenueSummary", "summarize_revenue"]
@@ -52,6 +54,14 @@ class RevenueSummary:
     bought: Mapping[str, Collection[str]] = field(default_factory=dict)
     """The distinct products each account bought in the period (for whitespace): tuples of
     interned strings, a fraction of the memory of a set per account."""
+    product_pairs: pl.DataFrame | None = None
+    """The same as sorted ``(account_id, product)`` rows, when aggregated from a frame."""
+
+    def bought_by(self, account_ids: Collection[str]) -> Mapping[str, Collection[str]]:
+        """``bought`` of ``account_ids`` only (without building the rest)."""
+        if self.product_pairs is not None:
+            return bought_by(self.product_pairs, account_ids)
+        return {i: self.bought[i] for i in account_ids if i in self.bought}
 
     def revenue_of(self, account_id: str) -> Decimal:
         return self.revenue.get(account_id, _ZERO)
@@ -91,4 +101,5 @@ def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSu
         figures.has_margins,
         figures.has_products,
         bought=figures.bought,
+        product_pairs=figures.product_pairs,
     )
