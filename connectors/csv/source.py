@@ -25,7 +25,13 @@ import polars as pl
 from pydantic import ValidationError
 
 from crm_accounts.config import DEFAULT_TARGET_FIELDS, CsvSection
-from crm_accounts.domain.frames import ActivityFrame, ContactFrame, RevenueFrame, TeamFrame
+from crm_accounts.domain.frames import (
+    ENGINE_DECIMAL,
+    ActivityFrame,
+    ContactFrame,
+    RevenueFrame,
+    TeamFrame,
+)
 from crm_accounts.domain.model import (
     Account,
     Activity,
@@ -65,9 +71,8 @@ __all__ = ["ACCOUNT_COLUMNS", "CsvSource"]
 ACCOUNT_COLUMNS = ("id", "name", "integration_stage")
 _NO_DMU: frozenset[DmuRole] = frozenset()
 _NO_PSU: frozenset[PsuRole] = frozenset()
-#: Amounts and margins the fast pass accepts (the exact reader takes every other form).
+#: Role keys as the contact and team frames hold them.
 _KEYS = pl.List(pl.String)
-_PLAIN = r"^-?[0-9]{1,18}(\.[0-9]{1,9})?$"
 
 
 class CsvSource:
@@ -230,8 +235,8 @@ class CsvSource:
             {
                 "account_id": self._known("account_id", known),
                 "date": is_date(),
-                "amount": pl.col("amount").str.contains(_PLAIN),
-                "margin": (margin == "") | margin.str.contains(_PLAIN),
+                "amount": pl.col("amount").str.contains(ENGINE_DECIMAL),
+                "margin": (margin == "") | margin.str.contains(ENGINE_DECIMAL),
             },
         )
         if frame is None:
@@ -247,7 +252,8 @@ class CsvSource:
                 "amount",
                 pl.when(text["margin"] != "").then(text["margin"]).alias("margin"),
                 pl.when(text["product"] != "").then(text["product"]).alias("product"),
-            )
+            ),
+            plain=True,  # checked above; the exact reader takes every other form
         )
 
     def _exact_revenue(self, file: CsvFile, known: set[str]) -> Iterator[RevenueLine]:

@@ -32,6 +32,7 @@ from .rows import LazyMapping
 __all__ = [
     "ACTIVITY_SCHEMA",
     "CONTACT_FRAME_SCHEMA",
+    "ENGINE_DECIMAL",
     "REVENUE_SCHEMA",
     "TEAM_FRAME_SCHEMA",
     "ActivityFrame",
@@ -47,8 +48,9 @@ __all__ = [
 
 #: Decimal precision of Python sums (the same as ``revenue.EXACT``).
 _EXACT = 60
-#: Amounts polars sums exactly in ``Decimal(38, 9)``.
-_ENGINE_DECIMAL = r"^-?[0-9]{1,18}(\.[0-9]{1,9})?$"
+#: An amount polars sums exactly in ``Decimal(38, 9)`` (a source that checks this may say
+#: ``plain``).
+ENGINE_DECIMAL = r"^-?[0-9]{1,18}(\.[0-9]{1,9})?$"
 _SCALE = 9
 
 REVENUE_SCHEMA = {
@@ -126,6 +128,9 @@ class RevenueFrame:
     """Revenue lines as a frame (:data:`REVENUE_SCHEMA`); iterating gives the records."""
 
     frame: pl.DataFrame
+    plain: bool = False
+    """Every amount and margin is known to be a plain decimal of at most 18 integer and 9
+    fraction digits (the source checked them)."""
 
     def __iter__(self) -> Iterator[RevenueLine]:
         for account_id, day, amount, margin, product in self.frame.iter_rows():
@@ -205,35 +210,36 @@ class RevenueFigures:
     has_products: bool
 
 
-def revenue_figures(frame: pl.DataFrame, start: date, end: date) -> RevenueFigures:
+def revenue_figures(
+    frame: pl.DataFrame, start: date, end: date, *, plain: bool = False
+) -> RevenueFigures:
     """Sums of amounts and margins, distinct products, for lines dated ``start < date <= end``.
 
-    Margins (products) "exist" when any line, in the period or not, carries one.
+    Margins (products) "exist" when any line, in the period or not, carries one. ``plain``: the
+    caller knows every amount and margin is a plain decimal the engine sums exactly.
     """
     has_margins = bool(frame["margin"].is_not_null().any())
     has_products = bool(frame["product"].fill_null("").ne("").any())
     lines = frame.filter((pl.col("date") > start) & (pl.col("date") <= end))
-    revenue = _sums(lines, "amount")
-    margin = _sums(lines.filter(pl.col("margin").is_not_null()), "margin")
-    pairs = (
-        lines.filter(pl.col("product").fill_null("") != "")
-        .select("account_id", "product")
-        .unique()
-        .sort("account_id", "product")
-    )
-    counted = pairs.group_by("account_id").len()
-    products = dict(zip(counted["account_id"].to_list(), counted["len"].to_list(), strict=True))
+    revenue = _sums(lines, "amount", plain)
+    margin = _sums(lines.filter(pl.col("margin").is_not_null()), "margin", plain)
+    pairs = lines.filter(pl.col("product").fill_null("") != "").select("account_id", "product")
+    counted = pairs.group_by("account_id").agg(pl.col("product").n_unique())
+    products = dict(zip(counted["account_id"].to_list(), counted["product"].to_list(), strict=True))
     return RevenueFigures(
         revenue, margin, products, LazyMapping(lambda: bought_by(pairs)), pairs, has_margins,
         has_products,
     )  # fmt: skip
 
 
-def bought_by(pairs: pl.DataFrame, account_ids: Iterable[str] | None = None) -> dict[str, tuple[str, ...]]:
-    """The distinct products per account id (of ``account_ids``, or all) from sorted
-    ``(account_id, product)`` pairs, as tuples of interned strings."""
+def bought_by(
+    pairs: pl.DataFrame, account_ids: Iterable[str] | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The distinct products per account id (of ``account_ids``, or all) from
+    ``(account_id, product)`` rows, sorted, as tuples of interned strings."""
     if account_ids is not None:
         pairs = pairs.filter(pl.col("account_id").is_in(list(account_ids)))
+    pairs = pairs.unique().sort("account_id", "product")
     intern = sys.intern
     held: dict[str, list[str]] = {}
     for account_id, product in zip(pairs["account_id"], pairs["product"], strict=True):
@@ -241,13 +247,14 @@ def bought_by(pairs: pl.DataFrame, account_ids: Iterable[str] | None = None) -> 
     return {account_id: tuple(values) for account_id, values in held.items()}
 
 
-def _sums(lines: pl.DataFrame, column: str) -> dict[str, Decimal]:
+def _sums(lines: pl.DataFrame, column: str, plain: bool) -> dict[str, Decimal]:
     """Exact per-account sums of a text column of plain decimals (see the module docstring)."""
     if lines.is_empty():
         return {}
     text = pl.col(column)
-    scale = text.str.extract(r"\.([0-9]*)$").str.len_chars().fill_null(0)
-    if bool(lines[column].str.contains(_ENGINE_DECIMAL).all()):
+    point = text.str.find(".", literal=True)
+    scale = pl.when(point.is_null()).then(0).otherwise(text.str.len_bytes() - point - 1)
+    if plain or bool(lines[column].str.contains(ENGINE_DECIMAL).all()):
         # The sum as text with the scale of its longest term: "12.500000000" with scale 2 is
         # cut to "12.50", with scale 0 to "12." (which Decimal reads as 12).
         total = text.cast(pl.Decimal(38, _SCALE)).sum().cast(pl.String)

@@ -13,7 +13,7 @@ from decimal import Decimal, localcontext
 import polars as pl
 
 from .calendar import months_before
-from .frames import bought_by, revenue_figures, revenue_frame
+from .frames import RevenueFrame, bought_by, revenue_figures, revenue_frame
 from .model import RevenueLine
 
 __all__ = ["EXACT", "Period", "RevenueSummary", "summarize_revenue"]
@@ -92,7 +92,8 @@ def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSu
     Margins (products) "exist" when any line, in the period or not, carries one. The lines may
     be a :class:`~.frames.RevenueFrame` (aggregated in place) or any records (converted once).
     """
-    figures = revenue_figures(revenue_frame(lines), period.start, period.end)
+    plain = isinstance(lines, RevenueFrame) and lines.plain
+    figures = revenue_figures(revenue_frame(lines), period.start, period.end, plain=plain)
     return RevenueSummary(
         period,
         figures.revenue,
