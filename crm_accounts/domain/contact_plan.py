@@ -106,9 +106,9 @@ class ContactHistory:
         return self._contacted
 
     def contacted_frame(self) -> pl.DataFrame:
-        """``contacted`` as a one-column frame (``contact_id``)."""
+        """``contacted`` as a one-column frame (``contact_id``; repeated ids possible)."""
         if self._contacted is None:
-            return self.frame.select("contact_id").unique()
+            return self.frame.select("contact_id")
         return pl.DataFrame({"contact_id": sorted(self._contacted)}, schema={"contact_id": pl.String})
 
 
@@ -292,19 +292,19 @@ def contact_matrix(
     account's gaps in the order: DMU roles missing, PSU roles missing (both in rule order),
     contact gaps (in pair order), single-threaded, gatekeeper only.
     """
-    rules, template_dmu, template_psu = _template(settings)
-    accounts = order.filter(pl.col("segment") != Segment.NONE.value)
+    rules, template_dmu, template_psu = (frame.lazy() for frame in _template(settings))
+    accounts = order.lazy().filter(pl.col("segment") != Segment.NONE.value)
     today = _days(as_of)
     horizon_end = _days(as_of + timedelta(days=settings.horizon_days))
     last = pl.col("last_contact")
     due = (last.cast(pl.Int32) + pl.col("every_days")).cast(pl.Date)
-    pair_frame = (
-        people.contact_roles.join(accounts, on="account_id")
+    pairs = (
+        people.contact_roles.lazy().join(accounts, on="account_id")
         .join(rules, on=["segment", "dmu"])
-        .join(people.team_roles, on=["account_id", "psu"])
+        .join(people.team_roles.lazy(), on=["account_id", "psu"])
         .group_by("idx", "account_id", "member_id", "contact_id")
         .agg(pl.col("every_days").min(), pl.col("rule").sort().alias("rules"))
-        .join(history.frame, on=["member_id", "contact_id"], how="left")
+        .join(history.frame.lazy(), on=["member_id", "contact_id"], how="left")
         .with_columns(due.alias("due_date"))
         .with_columns(
             pl.when(last.is_null()).then(pl.lit(as_of)).otherwise(pl.col("due_date"))
@@ -323,10 +323,10 @@ def contact_matrix(
         .sort("idx", "member_id", "contact_id")
         .with_row_index("row")
     )
-    held_dmu = people.contact_roles.select("account_id", "dmu").unique()
-    held_psu = people.team_roles.select("account_id", "psu").unique()
+    held_dmu = people.contact_roles.lazy().select("account_id", "dmu").unique()
+    held_psu = people.team_roles.lazy().select("account_id", "psu").unique()
     contacted = (
-        people.contacts.join(history.contacted_frame(), on="contact_id", how="semi")
+        people.contacts.lazy().join(history.contacted_frame().lazy(), on="contact_id", how="semi")
         .group_by("account_id")
         .agg(pl.len().alias("contacted"), pl.col("gatekeeper").all().alias("gatekeepers"))
     )
@@ -335,7 +335,7 @@ def contact_matrix(
         pl.col("contacted").fill_null(0)
     )
     gap = pl.lit
-    gap_frame = pl.concat(
+    gaps = pl.concat(
         [
             accounts.join(template_dmu, on="segment")
             .join(held_dmu, on=["account_id", "dmu"], how="anti")
@@ -345,7 +345,7 @@ def contact_matrix(
             .join(held_psu, on=["account_id", "psu"], how="anti")
             .select("idx", "account_id", kind=gap(1), k="k",
                     code=gap(GapCode.PSU_ROLE_MISSING.value), psu="psu"),
-            pair_frame.filter(pl.col("status").is_in([PairStatus.NEVER.value,
+            pairs.filter(pl.col("status").is_in([PairStatus.NEVER.value,
                                                        PairStatus.OVERDUE.value]))
             .select("idx", "account_id", kind=gap(2), k="row",
                     code=pl.when(pl.col("status") == PairStatus.NEVER.value)
@@ -362,6 +362,7 @@ def contact_matrix(
         ],
         how="diagonal_relaxed",
     ).sort("idx", "kind", "k")  # fmt: skip
+    pair_frame, gap_frame = pl.collect_all([pairs, gaps])
     return ContactMatrix(
         Rows(pair_frame.height, lambda: _pairs(pair_frame, settings.rules)),
         Rows(gap_frame.height, lambda: _gaps(gap_frame)),

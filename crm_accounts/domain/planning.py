@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -51,24 +50,30 @@ def task_key(account_id: str, member_id: str, contact_id: str) -> str:
     return "kam1-" + hashlib.sha256(ids).hexdigest()[:24]
 
 
-#: Ids JSON writes as they are (no quote, backslash or control character to escape).
-_PLAIN = re.compile(r'[^"\\\x00-\x1f]*')
+#: A character JSON escapes (a quote, a backslash, a control character).
+_ESCAPED = r'["\\\x00-\x1f]'
 
 
-def task_keys(
-    account_ids: Sequence[str], member_ids: Sequence[str], contact_ids: Sequence[str]
-) -> list[str]:
-    """:func:`task_key` of each (account, member, contact), the JSON written directly for ids
-    that need no escaping."""
-    keys = []
-    plain = _PLAIN.fullmatch
+def task_keys(frame: pl.DataFrame) -> list[str]:
+    """:func:`task_key` of each row's ``account_id``, ``member_id`` and ``contact_id``.
+
+    The JSON array is written by the engine for ids without characters JSON escapes, exactly as
+    ``json.dumps`` writes it; other rows go through :func:`task_key`.
+    """
+    ids = ("account_id", "member_id", "contact_id")
+    texts = frame.select(
+        pl.when(pl.any_horizontal(pl.col(ids).str.contains(_ESCAPED)))
+        .then(None)
+        .otherwise(pl.concat_str(pl.lit('["'), pl.concat_str(ids, separator='", "'), pl.lit('"]')))
+    ).to_series()
     sha256 = hashlib.sha256
-    for ids in zip(account_ids, member_ids, contact_ids, strict=True):
-        if plain(ids[0]) and plain(ids[1]) and plain(ids[2]):
-            text = '["%s", "%s", "%s"]' % ids  # noqa: UP031 - json.dumps' exact layout
-            keys.append("kam1-" + sha256(text.encode()).hexdigest()[:24])
+    accounts, members, contacts = (frame[name] for name in ids)
+    keys = []
+    for index, text in enumerate(texts.to_list()):
+        if text is None:
+            keys.append(task_key(accounts[index], members[index], contacts[index]))
         else:
-            keys.append(task_key(*ids))
+            keys.append("kam1-" + sha256(text.encode()).hexdigest()[:24])
     return keys
 
 
@@ -156,7 +161,7 @@ def plan_frame(
     dates, plan_statuses, reasons = _schedule(
         members, due_days, statuses, capacity_of, _days(as_of), horizon_days
     )
-    keys = task_keys(needing["account_id"].to_list(), members, needing["contact_id"].to_list())
+    keys = task_keys(needing)
     return needing.select("row", "account_id", "member_id", "contact_id").with_columns(
         pl.Series("planned_date", dates, dtype=pl.Int32).cast(pl.Date),
         pl.Series("plan_status", plan_statuses, dtype=pl.String),
@@ -187,47 +192,40 @@ def _schedule(
         (today + start, min(today + start + _WEEK, horizon_end))
         for start in range(0, max(horizon_days, 0), _WEEK)
     ]
-    used: dict[tuple[str, int], int] = {}
-    capacities: dict[str, int] = {}
-    first_days: dict[tuple[int, int], int | None] = {}
+    opening = [_first_working_day(start, end) for start, end in windows]
+    room: dict[str, list[int]] = {}  # per member: planned contacts left per window
     dates: list[int | None] = []
-    plan_statuses: list[str] = []
     reasons: list[str] = []
+    scheduled, unscheduled = PlanStatus.SCHEDULED.value, PlanStatus.UNSCHEDULED.value
+    plan_statuses: list[str] = []
     for member_id, due, status in zip(members, due_days, statuses, strict=True):
-        capacity = capacities.get(member_id)
-        if capacity is None:
-            capacity = capacities[member_id] = capacity_of(member_id)
+        left = room.get(member_id)
+        if left is None:
+            left = room[member_id] = [capacity_of(member_id)] * len(windows)
         earliest = max(today, due)
         for index in range(max(0, (earliest - today) // _WEEK), len(windows)):
-            slot = (member_id, index)
-            taken = used.get(slot, 0)
-            if taken >= capacity:
+            if left[index] <= 0:
                 continue
-            day = _first_working_day(first_days, windows[index], earliest)
+            start, end = windows[index]
+            day = opening[index] if earliest <= start else _first_working_day(earliest, end)
             if day is None:
                 continue
-            used[slot] = taken + 1
+            left[index] -= 1
             dates.append(day)
-            plan_statuses.append(PlanStatus.SCHEDULED.value)
+            plan_statuses.append(scheduled)
             reasons.append(status)
             break
         else:
             dates.append(None)
-            plan_statuses.append(PlanStatus.UNSCHEDULED.value)
+            plan_statuses.append(unscheduled)
             reasons.append(OVER_CAPACITY)
     return dates, plan_statuses, reasons
 
 
-def _first_working_day(
-    known: dict[tuple[int, int], int | None], window: tuple[int, int], earliest: int
-) -> int | None:
-    """The first Monday to Friday in ``[max(window start, earliest), window end)``."""
-    start = max(window[0], earliest)
-    key = (start, window[1])
-    if key not in known:
-        found = first_working_day(_EPOCH + timedelta(days=start), _EPOCH + timedelta(days=window[1]))
-        known[key] = None if found is None else _days(found)
-    return known[key]
+def _first_working_day(start: int, end: int) -> int | None:
+    """The first Monday to Friday in ``[start, end)`` (days since 1970-01-01, a Thursday)."""
+    found = first_working_day(_EPOCH + timedelta(days=start), _EPOCH + timedelta(days=end))
+    return None if found is None else _days(found)
 
 
 def planned_contacts(
