@@ -129,7 +129,7 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
                 f"({', '.join(METRICS)}) nor an account attribute of the source "
                 f"(attributes: {', '.join(sorted(data.attribute_names)) or 'none'})"
             )
-    group_a = [c.account_id for c in segmentation.customers if c.segment is Segment.A]
+    group_a = list(segmentation.ids[segmentation.slice_of(Segment.A)])
     peer_attribute = settings.whitespace.peer_attribute
     if peer_attribute is not None:
         check_peer_attribute(peer_attribute, data.attribute_names, accounts.values())
@@ -157,7 +157,7 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
     matrix = ContactMatrix()
     plan: Sequence[PlannedContact] = ()
     if contacts is not None and data.team is not None:
-        order = order_frame((c.account_id, c.segment) for c in segmentation.customers)
+        order = order_frame(segmentation.in_order())
         matrix = contact_matrix(order, people, data.history, as_of, settings.plan)
         default_capacity = settings.plan.capacity_per_week
 

@@ -6,13 +6,15 @@ All comparisons are exact: thresholds and money are ``Decimal`` and computed wit
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
-from itertools import repeat
+from itertools import accumulate, repeat
 
 from .model import Segment
 from .revenue import EXACT, RevenueSummary
+from .rows import Rows
 from .settings import SegmentationRule, SegmentationSettings
 
 __all__ = [
@@ -48,15 +50,49 @@ class SegmentedAccount:
 
 @dataclass(frozen=True, slots=True)
 class Segmentation:
-    """Customers in segmentation order, then the ids of accounts without positive revenue."""
+    """Customers in segmentation order, then the ids of accounts without positive revenue.
 
-    customers: tuple[SegmentedAccount, ...]
+    The segments are consecutive in that order: A is ``ids[:a_end]``, B ``ids[a_end:b_end]``, C
+    the rest. ``customers`` gives them as records with their shares (built on first use).
+    """
+
+    ids: tuple[str, ...]
+    revenues: tuple[Decimal, ...]
+    """Each customer's revenue, in the order of ``ids``."""
+    a_end: int
+    b_end: int
     no_revenue: tuple[str, ...]
     total: Decimal
+    customers: Sequence[SegmentedAccount] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "customers", Rows(len(self.ids), self._customers))
+
+    def _customers(self) -> tuple[SegmentedAccount, ...]:
+        total = self.total
+        with localcontext(prec=EXACT):
+            return tuple(
+                SegmentedAccount(account_id, segment, value, value / total, cumulative / total)
+                for (account_id, segment), value, cumulative in zip(
+                    self.in_order(), self.revenues, accumulate(self.revenues), strict=True
+                )
+            )
+
+    def slice_of(self, segment: Segment) -> slice:
+        """Where ``segment``'s customers are in ``ids`` (``none``: an empty slice)."""
+        bounds = {Segment.A: (0, self.a_end), Segment.B: (self.a_end, self.b_end),
+                  Segment.C: (self.b_end, len(self.ids))}  # fmt: skip
+        return slice(*bounds.get(segment, (0, 0)))
+
+    def in_order(self) -> Iterator[tuple[str, Segment]]:
+        """``(account_id, segment)`` of each customer in segmentation order."""
+        ids = self.ids
+        for segment in (Segment.A, Segment.B, Segment.C):
+            yield from zip(ids[self.slice_of(segment)], repeat(segment))
 
     def segments(self) -> dict[str, Segment]:
         """Segment per account id, ``none`` included."""
-        result = {c.account_id: c.segment for c in self.customers}
+        result = dict(self.in_order())
         result.update(dict.fromkeys(self.no_revenue, Segment.NONE))
         return result
 
@@ -72,41 +108,31 @@ def _revenue_order(revenue: dict[str, Decimal]) -> list[tuple[str, Decimal]]:
 def segment_accounts(
     account_ids: Iterable[str], summary: RevenueSummary, settings: SegmentationSettings
 ) -> Segmentation:
-    """Assign A, B, C (or ``none``) to every account, following the configured rule."""
+    """Assign A, B, C (or ``none``) to every account, following the configured rule.
+
+    Revenue share: a customer is in A while the revenue of the customers before it is below
+    ``a`` of the total, then in B while below ``b``. Customer count: the first ``ceil(a * n)``
+    customers are A, up to ``ceil(b * n)`` B.
+    """
     ids = list(account_ids)
     revenue_of = summary.revenue.get
     revenue = {account_id: revenue_of(account_id, _ZERO) for account_id in ids}
     order = _revenue_order(revenue)
     no_revenue = tuple(sorted(account_id for account_id in ids if revenue[account_id] <= 0))
+    customers = tuple(account_id for account_id, _ in order)
+    values = tuple(value for _, value in order)
+    n = len(values)
     a, b = settings.a, settings.b
     with localcontext(prec=EXACT):
-        total = sum((value for _, value in order), _ZERO)
+        before = [_ZERO, *accumulate(values)]  # before[i]: revenue of the customers before i
+        total = before[-1]
         if settings.rule is SegmentationRule.REVENUE_SHARE:
-            a_limit, b_limit = a * total, b * total
+            a_end = bisect_left(before, a * total, 0, n)
+            b_end = bisect_left(before, b * total, 0, n)
         else:
-            n = len(order)
-            a_count = int((a * n).to_integral_value(rounding=ROUND_CEILING))
-            b_count = int((b * n).to_integral_value(rounding=ROUND_CEILING))
-        customers: list[SegmentedAccount] = []
-        prior = _ZERO
-        for position, (account_id, value) in enumerate(order, start=1):
-            if settings.rule is SegmentationRule.REVENUE_SHARE:
-                segment = (
-                    Segment.A if prior < a_limit else Segment.B if prior < b_limit else Segment.C
-                )
-            else:
-                segment = (
-                    Segment.A
-                    if position <= a_count
-                    else Segment.B
-                    if position <= b_count
-                    else Segment.C
-                )
-            prior += value
-            customers.append(
-                SegmentedAccount(account_id, segment, value, value / total, prior / total)
-            )
-    return Segmentation(tuple(customers), no_revenue, total)
+            a_end = min(n, int((a * n).to_integral_value(rounding=ROUND_CEILING)))
+            b_end = min(n, int((b * n).to_integral_value(rounding=ROUND_CEILING)))
+    return Segmentation(customers, values, a_end, max(a_end, b_end), no_revenue, total)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,21 +155,21 @@ def _share(part: Decimal, whole: Decimal) -> Decimal | None:
 
 def group_figures(segmentation: Segmentation, summary: RevenueSummary) -> dict[str, GroupFigures]:
     """Figures per group key in :data:`GROUPS`; empty groups get zero counts and null averages."""
-    members: dict[str, list[str]] = {group: [] for group in GROUPS}
-    for customer in segmentation.customers:
-        members[customer.segment].append(customer.account_id)  # a StrEnum is its value as a key
-        members["all"].append(customer.account_id)
-    n_customers = len(segmentation.customers)
+    everyone = slice(0, len(segmentation.ids))
+    slices = {"A": segmentation.slice_of(Segment.A), "B": segmentation.slice_of(Segment.B),
+              "C": segmentation.slice_of(Segment.C), "all": everyone}  # fmt: skip
+    n_customers = len(segmentation.ids)
     per_year_cache: dict[int, Decimal] = {}
     with localcontext(prec=EXACT):
-        # map() over dict.get: the same sums in the same order, without a Python step per id
-        revenue_of, margin_of = summary.revenue.get, summary.margin.get
-        total_margin = sum(map(margin_of, members["all"], repeat(_ZERO)), _ZERO)
+        margin_of = summary.margin.get
+        margins = list(map(margin_of, segmentation.ids, repeat(_ZERO)))
+        total_margin = sum(margins, _ZERO)
         result: dict[str, GroupFigures] = {}
-        for group, ids in members.items():
+        for group, where in slices.items():
+            ids = segmentation.ids[where]
             count = len(ids)
-            revenue = sum(map(revenue_of, ids, repeat(_ZERO)), _ZERO)
-            margin = sum(map(margin_of, ids, repeat(_ZERO)), _ZERO) if summary.has_margins else None
+            revenue = sum(segmentation.revenues[where], _ZERO)
+            margin = sum(margins[where], _ZERO) if summary.has_margins else None
             products: Decimal | None = None
             if summary.has_products and count:
                 per_year = (_per_year(summary, account_id, per_year_cache) for account_id in ids)
@@ -196,17 +222,18 @@ def _prefix_reaching(values: Sequence[Decimal], target: Decimal) -> int:
 
 def pareto_figures(segmentation: Segmentation, summary: RevenueSummary) -> Pareto:
     """Share of customers making 80% of revenue, and margin concentration when it applies."""
-    customers = segmentation.customers
-    n = len(customers)
+    ids, revenues = segmentation.ids, segmentation.revenues
+    n = len(ids)
     if not n:
         return Pareto(None, None)
     with localcontext(prec=EXACT):
-        k = _prefix_reaching([c.revenue for c in customers], PARETO_SHARE * segmentation.total)
+        k = _prefix_reaching(revenues, PARETO_SHARE * segmentation.total)
         revenue_share = Decimal(k) / n
         if not summary.has_margins:
             return Pareto(revenue_share, None)
+        margin_of = summary.margin.get
         by_margin = sorted(
-            ((summary.margin.get(c.account_id, _ZERO), c.account_id, c.revenue) for c in customers),
+            zip(map(margin_of, ids, repeat(_ZERO)), ids, revenues, strict=True),
             key=lambda item: item[1],
         )
         by_margin.sort(key=lambda item: item[0], reverse=True)
