@@ -16,18 +16,22 @@ in-memory implementation used by tests; ``tests/contract`` is the suite every co
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
+import polars as pl
+
+from .domain.frames import AccountFrame
 from .domain.model import Account, Activity, Contact, Member, RevenueLine, TeamMember
 from .domain.revenue import Period
 
 __all__ = [
     "AccountRecord",
+    "AccountTable",
     "Connector",
     "FieldUpdate",
     "RecordLinks",
@@ -64,6 +68,33 @@ class AccountRecord:
 
     account: Account
     targets: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTable:
+    r"""Account records as frames, from a source that reads columns: the accounts for the method,
+    and ``targets``, the target-field values (``id`` and one column per target field, null when
+    empty). Iterating gives the :class:`AccountRecord`\ s."""
+
+    accounts: AccountFrame
+    targets: pl.DataFrame
+
+    def __iter__(self) -> Iterator[AccountRecord]:
+        found = self.target_values()
+        for account in self.accounts:
+            values = found.get(account.id)
+            yield AccountRecord(account, values) if values else AccountRecord(account)
+
+    def target_values(self) -> Mapping[str, Mapping[str, str]]:
+        """The non-empty target-field values per account id (accounts without any are absent)."""
+        names = [name for name in self.targets.columns if name != "id"]
+        if not names:
+            return {}
+        rows = self.targets.filter(pl.any_horizontal(pl.col(names).is_not_null()))
+        return {
+            row[0]: {name: value for name, value in zip(names, row[1:], strict=True) if value}
+            for row in rows.iter_rows()
+        }
 
 
 @dataclass(frozen=True, slots=True)

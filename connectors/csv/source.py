@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from crm_accounts.config import DEFAULT_TARGET_FIELDS, CsvSection
 from crm_accounts.domain.frames import (
     ENGINE_DECIMAL,
+    AccountFrame,
     ActivityFrame,
     ContactFrame,
     RevenueFrame,
@@ -37,6 +38,7 @@ from crm_accounts.domain.model import (
     Activity,
     Contact,
     DmuRole,
+    IntegrationStage,
     Member,
     PsuRole,
     RevenueLine,
@@ -44,7 +46,7 @@ from crm_accounts.domain.model import (
 )
 from crm_accounts.domain.revenue import Period
 from crm_accounts.errors import ConfigError, InputDataError
-from crm_accounts.ports import AccountRecord, TaskRecord
+from crm_accounts.ports import AccountRecord, AccountTable, TaskRecord
 from crm_accounts.safefile import FileIdentity, file_identity
 
 from .activities import activity_rows, exact_activities
@@ -137,46 +139,39 @@ class CsvSource:
 
     # -- accounts -----------------------------------------------------------------------------
 
-    def accounts(self) -> Iterator[AccountRecord]:
+    def accounts(self) -> Iterable[AccountRecord]:
         file = self._file("accounts.csv", "id", "name")
         self._note_identity("accounts.csv")  # before reading: a change meanwhile is noticed
         self._account_ids = set()
         if not self._required(file):
-            return
+            return ()
         frame = self._scan(file, {"id": visible("id"), "name": visible("name")})
-        stages, ok = (
-            mapped(frame, "integration_stage", parse_stage, None)
+        stages = (
+            translated(frame, "integration_stage", parse_stage, _stage_key, None, pl.String)
             if frame is not None
-            else ([], False)
+            else None
         )
-        if frame is None or not ok or frame["id"].is_duplicated().any():
-            yield from self._exact_accounts(file)
-            return
+        if frame is None or stages is None or frame["id"].is_duplicated().any():
+            return self._exact_accounts(file)
         target_columns = set(self.fields.values())
-        attributes = [
+        attributes = tuple(
             name
             for name in frame.columns
             if name not in ACCOUNT_COLUMNS and name not in target_columns
-        ]
-        targets = [
-            (target, column) for target, column in self.fields.items() if column in frame.columns
-        ]
+        )
         self._account_ids = set(frame["id"].to_list())
         if frame.height:
             self._attribute_names = frozenset(attributes)
-        columns = ["id", "name", *attributes, *(column for _, column in targets)]
-        width = 2 + len(attributes)
-        for stage, row in zip(stages, frame.select(columns).iter_rows(), strict=True):
-            values = {
-                key: value for key, value in zip(attributes, row[2:width], strict=True) if value
-            }
-            account = Account(row[0], row[1], stage, values)
-            found = {
-                target: value
-                for (target, _), value in zip(targets, row[width:], strict=True)
-                if value
-            }
-            yield AccountRecord(account, found) if found else AccountRecord(account)
+        targets = [
+            _optional(frame, column).alias(target)
+            for target, column in self.fields.items()
+            if column in frame.columns
+        ]
+        accounts = frame.select(
+            "id", "name", stages.alias("integration_stage"),
+            *(_optional(frame, name) for name in attributes),
+        )  # fmt: skip
+        return AccountTable(AccountFrame(accounts, attributes), frame.select("id", *targets))
 
     def _exact_accounts(self, file: CsvFile) -> Iterator[AccountRecord]:
         seen: dict[str, int] = {}
@@ -457,6 +452,10 @@ def _first_time(file: CsvFile, line: int, what: str, value: str, seen: dict[str,
     if value:
         seen[value] = line
     return True
+
+
+def _stage_key(stage: IntegrationStage | None) -> str | None:
+    return None if stage is None else stage.value
 
 
 def _keys(roles: frozenset[DmuRole] | frozenset[PsuRole]) -> list[str]:

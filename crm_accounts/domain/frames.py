@@ -26,7 +26,16 @@ from decimal import Decimal, localcontext
 
 import polars as pl
 
-from .model import Activity, Contact, DmuRole, PsuRole, RevenueLine, TeamMember
+from .model import (
+    Account,
+    Activity,
+    Contact,
+    DmuRole,
+    IntegrationStage,
+    PsuRole,
+    RevenueLine,
+    TeamMember,
+)
 from .rows import LazyMapping
 
 __all__ = [
@@ -35,6 +44,8 @@ __all__ = [
     "ENGINE_DECIMAL",
     "REVENUE_SCHEMA",
     "TEAM_FRAME_SCHEMA",
+    "AccountFrame",
+    "AccountsById",
     "ActivityFrame",
     "ContactFrame",
     "RevenueFrame",
@@ -85,6 +96,73 @@ TEAM_FRAME_SCHEMA = {
     "psu": pl.List(pl.String),
     "pioneer": pl.Boolean,
 }
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFrame:
+    """Accounts as a frame: ``id``, ``name``, ``integration_stage`` (a stage key or null) and
+    one text column per name in ``attributes`` (null when the account has no value); iterating
+    gives the records."""
+
+    frame: pl.DataFrame
+    attributes: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __iter__(self) -> Iterator[Account]:
+        return iter(self.by_id().values())
+
+    def by_id(self) -> AccountsById:
+        return AccountsById(self)
+
+
+class AccountsById(Mapping[str, Account]):
+    """An :class:`AccountFrame`'s accounts by id; an account's record is made when asked for."""
+
+    def __init__(self, accounts: AccountFrame) -> None:
+        frame = accounts.frame
+        self._ids: list[str] = frame["id"].to_list()
+        self._names = frame["name"]
+        self._stages = frame["integration_stage"]
+        self._attributes = frame.select(accounts.attributes)
+        self._index: dict[str, int] | None = None
+        self._columns: list[list[str | None]] | None = None
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._where()
+
+    def __getitem__(self, key: str) -> Account:
+        return self._account(self._where()[key])
+
+    def _where(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {account_id: row for row, account_id in enumerate(self._ids)}
+        return self._index
+
+    def _account(self, row: int) -> Account:
+        if self._columns is None:
+            self._columns = [self._names.to_list(), self._stages.to_list(),
+                             *(column.to_list() for column in self._attributes.iter_columns())]  # fmt: skip
+        names, stages, *values = self._columns
+        stage = stages[row]
+        attributes = {
+            name: column[row] for name, column in zip(self._attributes.columns, values, strict=True)
+            if column[row] is not None
+        }  # fmt: skip
+        return Account(
+            self._ids[row], names[row], None if stage is None else IntegrationStage(stage),
+            attributes,  # type: ignore[arg-type]
+        )  # fmt: skip
+
+    def values(self) -> Iterator[Account]:  # type: ignore[override]
+        return map(self._account, range(len(self._ids)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from .contact_plan import (
     contact_matrix,
     order_frame,
 )
+from .frames import AccountFrame
 from .model import Account, Contact, Member, Segment, TeamMember
 from .planning import PlannedContact, plan_frame, planned_contacts
 from .rating import Rating, default_criteria, rate_accounts, select_rated
@@ -52,7 +53,7 @@ class MethodInput:
     and plan then stay empty. ``attribute_names`` are the account attributes the source offers.
     """
 
-    accounts: Sequence[Account]
+    accounts: Collection[Account]
     revenue: RevenueSummary
     history: ContactHistory
     members: Mapping[str, Member]
@@ -110,7 +111,9 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
         ConfigError: the rating names an account the data lacks, or a criterion source that is
             neither a metric nor an account attribute.
     """
-    accounts = _by_id(data.accounts)
+    accounts: Mapping[str, Account] = (
+        data.accounts.by_id() if isinstance(data.accounts, AccountFrame) else _by_id(data.accounts)
+    )
     summary = data.revenue
     segmentation = segment_accounts(accounts, summary, settings.segmentation)
     segments = segmentation.segments()

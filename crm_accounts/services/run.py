@@ -15,9 +15,10 @@ from typing import TypeVar
 from ..domain.contact_plan import summarize_activities
 from ..domain.frames import ContactFrame, TeamFrame
 from ..domain.method import MethodInput, MethodResult, run_method
+from ..domain.model import Account
 from ..domain.revenue import Period, summarize_revenue
 from ..domain.settings import MethodSettings
-from ..ports import Source, TaskRecord
+from ..ports import AccountTable, Source, TaskRecord
 
 __all__ = ["Gathered", "compute", "gather"]
 
@@ -50,7 +51,14 @@ def gather(
         InputDataError: the source holds invalid records (all of them are listed).
     """
     step("accounts")
-    records = list(source.accounts())
+    records = source.accounts()
+    if isinstance(records, AccountTable):
+        accounts: Collection[Account] = records.accounts
+        targets = records.target_values()
+    else:
+        records = list(records)
+        accounts = [record.account for record in records]
+        targets = {record.account.id: record.targets for record in records}
     period = Period.ending(as_of, settings.months)
     step("revenue")
     revenue = summarize_revenue(source.revenue_lines(period), period)
@@ -67,7 +75,7 @@ def gather(
     open_tasks = tuple(source.open_tasks())
     source.close()
     data = MethodInput(
-        accounts=[record.account for record in records],
+        accounts=accounts,
         revenue=revenue,
         history=history,
         members=members,
@@ -75,7 +83,6 @@ def gather(
         team=team,
         attribute_names=attribute_names,
     )
-    targets = {record.account.id: record.targets for record in records}
     return Gathered(data, targets, open_tasks)
 
 
