@@ -7,7 +7,7 @@ per (member, contact) is kept.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -16,11 +16,12 @@ import polars as pl
 
 from .frames import ContactFrame, TeamFrame, last_contacts
 from .model import Activity, Contact, DmuRole, PsuRole, Segment, TeamMember
-from .rows import Rows, as_rows
+from .rows import Rows
 from .settings import PlanRule, PlanSettings
 
 __all__ = [
     "DMU_ROLE_COUNT",
+    "GAP_SCHEMA",
     "ContactHistory",
     "ContactMatrix",
     "Gap",
@@ -156,27 +157,45 @@ class Gap:
     days_overdue: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
 class ContactMatrix:
     """The pairs and gaps of a run, in the order of the accounts, as records.
 
-    Made by :func:`contact_matrix` from frames (``pair_frame``, ``gap_frame``), the records are
-    built when first read; a matrix may also be given its records directly.
+    Made by :func:`contact_matrix` from frames (``pair_frame``, ``gap_frame``, which a copy made
+    with :func:`dataclasses.replace` does not keep), the records are built when first read.
     """
 
-    __slots__ = ("gap_frame", "gaps", "pair_frame", "pairs")
+    pairs: Sequence[Pair] = ()
+    gaps: Sequence[Gap] = ()
+    pair_frame: pl.DataFrame | None = field(default=None, init=False, compare=False, repr=False)
+    gap_frame: pl.DataFrame | None = field(default=None, init=False, compare=False, repr=False)
 
-    def __init__(
-        self,
-        pairs: Sequence[Pair] = (),
-        gaps: Sequence[Gap] = (),
-        *,
-        pair_frame: pl.DataFrame | None = None,
-        gap_frame: pl.DataFrame | None = None,
-    ) -> None:
-        self.pairs: Sequence[Pair] = pairs if isinstance(pairs, Rows) else as_rows(pairs)
-        self.gaps: Sequence[Gap] = gaps if isinstance(gaps, Rows) else as_rows(gaps)
-        self.pair_frame = pair_frame
-        self.gap_frame = gap_frame
+    @classmethod
+    def of_frames(
+        cls, pair_frame: pl.DataFrame, gap_frame: pl.DataFrame, rules: Sequence[PlanRule]
+    ) -> ContactMatrix:
+        matrix = cls(
+            Rows(pair_frame.height, lambda: _pairs(pair_frame, rules)),
+            Rows(gap_frame.height, lambda: _gaps(matrix)),
+        )
+        object.__setattr__(matrix, "pair_frame", pair_frame)
+        object.__setattr__(matrix, "gap_frame", gap_frame)
+        return matrix
+
+    def gap_table(self) -> pl.DataFrame:
+        """The gaps as a frame with the columns of :data:`GAP_SCHEMA`, in order."""
+        if self.gap_frame is None:
+            return pl.DataFrame(
+                [(g.account_id, g.code.value, g.dmu_role and g.dmu_role.value,
+                  g.psu_role and g.psu_role.value, g.member_id, g.contact_id, g.last_contact,
+                  g.due_date, g.days_overdue) for g in self.gaps],
+                schema=GAP_SCHEMA, orient="row",
+            )  # fmt: skip
+        frame = self.gap_frame
+        return frame.select(
+            pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype).alias(name)
+            for name, dtype in GAP_SCHEMA.items()
+        )
 
     def open_gaps(self) -> dict[str, int]:
         """Number of gaps per account id (accounts without gaps are absent)."""
@@ -189,6 +208,18 @@ class ContactMatrix:
         return dict(zip(grouped["account_id"].to_list(), grouped["len"].to_list(), strict=True))
 
 
+#: A gap as a row (role and code keys as text).
+GAP_SCHEMA = {
+    "account_id": pl.String,
+    "code": pl.String,
+    "dmu_role": pl.String,
+    "psu_role": pl.String,
+    "member_id": pl.String,
+    "contact_id": pl.String,
+    "last_contact": pl.Date,
+    "due_date": pl.Date,
+    "days_overdue": pl.Int64,
+}
 #: A contact's DMU roles, a team member's PSU roles: one row per role held.
 CONTACT_SCHEMA = {"account_id": pl.String, "contact_id": pl.String, "gatekeeper": pl.Boolean}
 CONTACT_ROLE_SCHEMA = {"account_id": pl.String, "contact_id": pl.String, "dmu": pl.String}
@@ -340,11 +371,11 @@ def contact_matrix(
             accounts.join(template_dmu, on="segment")
             .join(held_dmu, on=["account_id", "dmu"], how="anti")
             .select("idx", "account_id", kind=gap(0), k="k",
-                    code=gap(GapCode.DMU_ROLE_MISSING.value), dmu="dmu"),
+                    code=gap(GapCode.DMU_ROLE_MISSING.value), dmu_role="dmu"),
             accounts.join(template_psu, on="segment")
             .join(held_psu, on=["account_id", "psu"], how="anti")
             .select("idx", "account_id", kind=gap(1), k="k",
-                    code=gap(GapCode.PSU_ROLE_MISSING.value), psu="psu"),
+                    code=gap(GapCode.PSU_ROLE_MISSING.value), psu_role="psu"),
             pairs.filter(pl.col("status").is_in([PairStatus.NEVER.value,
                                                        PairStatus.OVERDUE.value]))
             .select("idx", "account_id", kind=gap(2), k="row",
@@ -363,12 +394,8 @@ def contact_matrix(
         how="diagonal_relaxed",
     ).sort("idx", "kind", "k")  # fmt: skip
     pair_frame, gap_frame = pl.collect_all([pairs, gaps])
-    return ContactMatrix(
-        Rows(pair_frame.height, lambda: _pairs(pair_frame, settings.rules)),
-        Rows(gap_frame.height, lambda: _gaps(gap_frame)),
-        pair_frame=pair_frame,
-        gap_frame=gap_frame,
-    )
+    matrix = ContactMatrix.of_frames(pair_frame, gap_frame, settings.rules)
+    return matrix
 
 
 def _pairs(frame: pl.DataFrame, rules: Sequence[PlanRule]) -> tuple[Pair, ...]:
@@ -392,15 +419,13 @@ def _pairs(frame: pl.DataFrame, rules: Sequence[PlanRule]) -> tuple[Pair, ...]:
     return tuple(pairs)
 
 
-def _gaps(frame: pl.DataFrame) -> tuple[Gap, ...]:
-    columns = ("account_id", "code", "dmu", "psu", "member_id", "contact_id", "last_contact",
-               "due_date", "days_overdue")  # fmt: skip
-    frame = frame.select(
-        [pl.col(name) if name in frame.columns else pl.lit(None).alias(name) for name in columns]
-    )
+def _gaps(matrix: ContactMatrix) -> tuple[Gap, ...]:
+    frame = matrix.gap_table()
     codes = {code.value: code for code in GapCode}
+    dmus: dict[str | None, DmuRole] = {role.value: role for role in DmuRole}
+    psus: dict[str | None, PsuRole] = {role.value: role for role in PsuRole}
     return tuple(
-        Gap(account_id, codes[code], dmu and DmuRole(dmu), psu and PsuRole(psu), *rest)
+        Gap(account_id, codes[code], dmus.get(dmu), psus.get(psu), *rest)
         for account_id, code, dmu, psu, *rest in frame.iter_rows()
     )
 

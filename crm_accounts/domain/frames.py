@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
+from typing import Any, TypeVar
 
 import polars as pl
 
@@ -45,8 +46,8 @@ __all__ = [
     "REVENUE_SCHEMA",
     "TEAM_FRAME_SCHEMA",
     "AccountFrame",
-    "AccountsById",
     "ActivityFrame",
+    "ById",
     "ContactFrame",
     "RevenueFrame",
     "TeamFrame",
@@ -57,6 +58,7 @@ __all__ = [
     "revenue_frame",
 ]
 
+R = TypeVar("R")
 #: Decimal precision of Python sums (the same as ``revenue.EXACT``).
 _EXACT = 60
 #: An amount polars sums exactly in ``Decimal(38, 9)`` (a source that checks this may say
@@ -113,21 +115,30 @@ class AccountFrame:
     def __iter__(self) -> Iterator[Account]:
         return iter(self.by_id().values())
 
-    def by_id(self) -> AccountsById:
-        return AccountsById(self)
+    def by_id(self) -> ById[Account]:
+        """The accounts by id, each record made when asked for."""
+        columns = _Columns(self.frame.select("name", "integration_stage", *self.attributes))
+        names = self.attributes
+        stages = {stage.value: stage for stage in IntegrationStage}
+
+        def account(row: int) -> Account:
+            name, stage, *values = (column[row] for column in columns())
+            attributes = {key: value for key, value in zip(names, values, strict=True)
+                          if value is not None}  # fmt: skip
+            return Account(ids[row], name, stages.get(stage), attributes)
+
+        ids = self.frame["id"].to_list()
+        return ById(ids, account)
 
 
-class AccountsById(Mapping[str, Account]):
-    """An :class:`AccountFrame`'s accounts by id; an account's record is made when asked for."""
+class ById(Mapping[str, R]):
+    """Records by id, each made from its row when asked for (a frame's ids in ``ids``; ``make``
+    builds the record of a row number)."""
 
-    def __init__(self, accounts: AccountFrame) -> None:
-        frame = accounts.frame
-        self._ids: list[str] = frame["id"].to_list()
-        self._names = frame["name"]
-        self._stages = frame["integration_stage"]
-        self._attributes = frame.select(accounts.attributes)
+    def __init__(self, ids: list[str], make: Callable[[int], R]) -> None:
+        self._ids = ids
+        self._make = make
         self._index: dict[str, int] | None = None
-        self._columns: list[list[str | None]] | None = None
 
     def __len__(self) -> int:
         return len(self._ids)
@@ -138,31 +149,30 @@ class AccountsById(Mapping[str, Account]):
     def __contains__(self, key: object) -> bool:
         return key in self._where()
 
-    def __getitem__(self, key: str) -> Account:
-        return self._account(self._where()[key])
+    def __getitem__(self, key: str) -> R:
+        return self._make(self._where()[key])
 
     def _where(self) -> dict[str, int]:
         if self._index is None:
-            self._index = {account_id: row for row, account_id in enumerate(self._ids)}
+            self._index = {record_id: row for row, record_id in enumerate(self._ids)}
         return self._index
 
-    def _account(self, row: int) -> Account:
-        if self._columns is None:
-            self._columns = [self._names.to_list(), self._stages.to_list(),
-                             *(column.to_list() for column in self._attributes.iter_columns())]  # fmt: skip
-        names, stages, *values = self._columns
-        stage = stages[row]
-        attributes = {
-            name: column[row] for name, column in zip(self._attributes.columns, values, strict=True)
-            if column[row] is not None
-        }  # fmt: skip
-        return Account(
-            self._ids[row], names[row], None if stage is None else IntegrationStage(stage),
-            attributes,  # type: ignore[arg-type]
-        )  # fmt: skip
+    def values(self) -> Iterator[R]:  # type: ignore[override]
+        return map(self._make, range(len(self._ids)))
 
-    def values(self) -> Iterator[Account]:  # type: ignore[override]
-        return map(self._account, range(len(self._ids)))
+
+class _Columns:
+    """A frame's columns as lists, made on first use (for building records row by row)."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._frame: pl.DataFrame | None = frame
+        self._lists: list[list[Any]] = []
+
+    def __call__(self) -> list[list[Any]]:
+        if self._frame is not None:
+            self._lists = [column.to_list() for column in self._frame.iter_columns()]
+            self._frame = None
+        return self._lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,12 +185,23 @@ class ContactFrame:
         return self.frame.height
 
     def __iter__(self) -> Iterator[Contact]:
+        return iter(self.by_id().values())
+
+    def by_id(self) -> ById[Contact]:
+        """The contacts by id, each record made when asked for."""
+        columns = _Columns(self.frame.select(list(CONTACT_FRAME_SCHEMA)))
         roles: dict[tuple[str, ...], frozenset[DmuRole]] = {}
-        for contact_id, account_id, name, keys, gatekeeper, email, title in self.frame.iter_rows():
+
+        def contact(row: int) -> Contact:
+            contact_id, account_id, name, keys, gatekeeper, email, title = (
+                column[row] for column in columns()
+            )
             held = roles.get(key := tuple(keys))
             if held is None:
                 held = roles[key] = frozenset(map(DmuRole, key))
-            yield Contact(contact_id, account_id, name, held, gatekeeper, email, title)
+            return Contact(contact_id, account_id, name, held, gatekeeper, email, title)
+
+        return ById(self.frame["id"].to_list(), contact)
 
 
 @dataclass(frozen=True, slots=True)

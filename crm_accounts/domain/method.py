@@ -21,12 +21,12 @@ from .contact_plan import (
     contact_matrix,
     order_frame,
 )
-from .frames import AccountFrame
+from .frames import AccountFrame, ContactFrame
 from .model import Account, Contact, Member, Segment, TeamMember
-from .planning import PlannedContact, plan_frame, planned_contacts
+from .planning import PlannedContact, PlanRows, plan_frame
 from .rating import Rating, default_criteria, rate_accounts, select_rated
 from .revenue import Period, RevenueSummary
-from .rows import LazyMapping, Rows
+from .rows import LazyMapping
 from .segmentation import (
     GroupFigures,
     Pareto,
@@ -104,6 +104,12 @@ def _group_by_account(rows: Iterable[_Row]) -> dict[str, list[_Row]]:
     return grouped
 
 
+def _contacts_by_id(contacts: Collection[Contact] | None) -> Mapping[str, Contact]:
+    if isinstance(contacts, ContactFrame):
+        return contacts.by_id()
+    return LazyMapping(lambda: _by_id(contacts or ()))
+
+
 def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> MethodResult:
     """Segment, rate, build the contact matrix and plan contacts for one as-of date.
 
@@ -174,8 +180,7 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
             matrix.pair_frame, order.select("account_id", "segment"), rating.position_of(),
             capacity_of, as_of, settings.plan.horizon_days,
         )  # fmt: skip
-        pairs = matrix.pairs
-        plan = Rows(planned.height, lambda: planned_contacts(planned, pairs))
+        plan = PlanRows(planned, matrix.pairs)
 
     return MethodResult(
         as_of=as_of,
@@ -192,7 +197,7 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
         revenue=summary,
         warnings=rating.warnings,
         has_contact_plan=data.contacts is not None and data.team is not None,
-        contacts=LazyMapping(lambda: _by_id(contacts or ())),
+        contacts=_contacts_by_id(contacts),
         members=data.members,
         team=LazyMapping(lambda: _group_by_account(data.team or ())),
         whitespace=whitespace,

@@ -19,17 +19,34 @@ import polars as pl
 from .calendar import first_working_day
 from .contact_plan import Pair, PairStatus
 from .model import Segment
+from .rows import Rows
 
 __all__ = [
     "OVER_CAPACITY",
+    "PLAN_SCHEMA",
+    "PlanRows",
     "PlanStatus",
     "PlannedContact",
     "plan_contacts",
+    "plan_frame",
+    "plan_table",
     "priority_key",
     "task_key",
 ]
 
 OVER_CAPACITY = "over_capacity"
+#: A planned contact as a row.
+PLAN_SCHEMA = {
+    "account_id": pl.String,
+    "member_id": pl.String,
+    "contact_id": pl.String,
+    "plan_status": pl.String,
+    "planned_date": pl.Date,
+    "due_date": pl.Date,
+    "days_overdue": pl.Int64,
+    "reason": pl.String,
+    "key": pl.String,
+}
 _SEGMENT_ORDER = {Segment.A: 0, Segment.B: 1, Segment.C: 2, Segment.NONE: 3}
 _WEEK = 7
 
@@ -127,8 +144,8 @@ def plan_frame(
         horizon_days: the windows cover ``[as_of, as_of + horizon_days)``.
 
     Returns:
-        The pairs needing contact in priority order: ``row``, ``account_id``, ``member_id``,
-        ``contact_id``, ``planned_date`` (null: unscheduled), ``plan_status``, ``reason``, ``key``.
+        The pairs needing contact in priority order: ``row`` (the pair's) and the columns of
+        :data:`PLAN_SCHEMA` (``planned_date`` null: unscheduled).
     """
     order = pl.DataFrame(
         [(segment.value, rank) for segment, rank in _SEGMENT_ORDER.items()],
@@ -153,7 +170,9 @@ def plan_frame(
             "contact_id",
             descending=[False, False, False, True, False, False, False],
         )
-        .select("row", "account_id", "member_id", "contact_id", "status", "due_date")
+        .select(
+            "row", "account_id", "member_id", "contact_id", "status", "due_date", "days_overdue"
+        )
     )
     members = needing["member_id"].to_list()
     due_days = needing["due_date"].cast(pl.Int32).to_list()
@@ -162,9 +181,15 @@ def plan_frame(
         members, due_days, statuses, capacity_of, _days(as_of), horizon_days
     )
     keys = task_keys(needing)
-    return needing.select("row", "account_id", "member_id", "contact_id").with_columns(
-        pl.Series("planned_date", dates, dtype=pl.Int32).cast(pl.Date),
+    return needing.select(
+        "row",
+        "account_id",
+        "member_id",
+        "contact_id",
         pl.Series("plan_status", plan_statuses, dtype=pl.String),
+        pl.Series("planned_date", dates, dtype=pl.Int32).cast(pl.Date),
+        "due_date",
+        "days_overdue",
         pl.Series("reason", reasons, dtype=pl.String),
         pl.Series("key", keys, dtype=pl.String),
     )
@@ -228,10 +253,17 @@ def _first_working_day(start: int, end: int) -> int | None:
     return None if found is None else _days(found)
 
 
-def planned_contacts(
-    plan: pl.DataFrame, pairs: Sequence[Pair]
-) -> tuple[PlannedContact, ...]:
-    """The plan's rows as records; ``pairs`` are the matrix's pairs by ``row``."""
+class PlanRows(Rows[PlannedContact]):
+    """The planned contacts of :func:`plan_frame`, as records when read; ``table`` the frame."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: pl.DataFrame, pairs: Sequence[Pair]) -> None:
+        super().__init__(table.height, lambda: _planned(table, pairs))
+        self.table = table
+
+
+def _planned(plan: pl.DataFrame, pairs: Sequence[Pair]) -> tuple[PlannedContact, ...]:
     statuses = {status.value: status for status in PlanStatus}
     return tuple(
         PlannedContact(pairs[row], statuses[status], day, reason, key)
@@ -239,6 +271,17 @@ def planned_contacts(
             "row", "planned_date", "plan_status", "reason", "key"
         ).iter_rows()
     )
+
+
+def plan_table(plan: Sequence[PlannedContact]) -> pl.DataFrame:
+    """The plan as a frame with the columns of :data:`PLAN_SCHEMA`, in order."""
+    if isinstance(plan, PlanRows):
+        return plan.table.select(list(PLAN_SCHEMA))
+    return pl.DataFrame(
+        [(p.pair.account_id, p.pair.member_id, p.pair.contact_id, p.status.value, p.planned_date,
+          p.pair.due_date, p.pair.days_overdue, p.reason, p.key) for p in plan],
+        schema=PLAN_SCHEMA, orient="row",
+    )  # fmt: skip
 
 
 def plan_contacts(
@@ -266,4 +309,4 @@ def plan_contacts(
         orient="row",
     )
     plan = plan_frame(frame, segment_frame, positions, capacity_of, as_of, horizon_days)
-    return planned_contacts(plan, pairs)
+    return _planned(plan, pairs)

@@ -8,9 +8,9 @@ them does not build them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar, overload
+from typing import TypeVar, overload
 
-__all__ = ["LazyMapping", "Rows", "as_rows"]
+__all__ = ["LazyMapping", "Rows"]
 
 T = TypeVar("T")
 
@@ -54,17 +54,17 @@ class Rows(Sequence[T]):
             return self.rows == other
         return NotImplemented
 
+    def __add__(self, other: tuple[T, ...]) -> tuple[T, ...]:
+        return self.rows + other
+
+    def __radd__(self, other: tuple[T, ...]) -> tuple[T, ...]:
+        return other + self.rows
+
     def __hash__(self) -> int:
         return hash(self.rows)
 
     def __repr__(self) -> str:
         return f"Rows({self.rows!r})"
-
-
-def as_rows(values: Sequence[Any]) -> Rows[Any]:
-    """Records already built, as :class:`Rows`."""
-    built = tuple(values)
-    return Rows(len(built), lambda: built)
 
 
 K = TypeVar("K")

@@ -38,6 +38,8 @@ class Suggestions:
     used: bool = False
     without_role: int = 0
     """Contacts without a DMU role from the CRM (with or without a suggestion)."""
+    about: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    """The account id and job title of each contact with a suggestion."""
 
     def in_use(self, contact_id: str) -> RoleSuggestion | None:
         """The suggestion behind ``contact_id``'s roles in this run's method, if any."""
@@ -52,25 +54,22 @@ def suggest_roles(
         return Suggestions(used=settings.use_suggestions), contacts
     matcher = TitleMatcher(dict(settings.title_words))
     found: dict[str, RoleSuggestion] = {}
-    without_role = 0
+    about: dict[str, tuple[str, str]] = {}
     if isinstance(contacts, ContactFrame):
         unassigned = contacts.frame.filter(pl.col("dmu").list.len() == 0)
         without_role = unassigned.height
         titled = unassigned.filter(pl.col("title").is_not_null())
-        for contact_id, title in titled.select("id", "title").iter_rows():
-            suggestion = matcher.suggest(title) if title.strip() else None
-            if suggestion is not None:
-                found[contact_id] = suggestion
+        rows = titled.select("id", "account_id", "title").iter_rows()
     else:
-        for contact in contacts:
-            if contact.dmu_roles:
-                continue
-            without_role += 1
-            if contact.title and contact.title.strip():
-                suggestion = matcher.suggest(contact.title)
-                if suggestion is not None:
-                    found[contact.id] = suggestion
-    result = Suggestions(found, settings.use_suggestions, without_role)
+        unassigned_records = [contact for contact in contacts if not contact.dmu_roles]
+        without_role = len(unassigned_records)
+        rows = ((c.id, c.account_id, c.title) for c in unassigned_records if c.title)
+    for contact_id, account_id, title in rows:
+        suggestion = matcher.suggest(title) if title.strip() else None
+        if suggestion is not None:
+            found[contact_id] = suggestion
+            about[contact_id] = (account_id, title)
+    result = Suggestions(found, settings.use_suggestions, without_role, about)
     if not settings.use_suggestions or not found:
         return result, contacts
     if isinstance(contacts, ContactFrame):

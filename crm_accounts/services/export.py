@@ -11,16 +11,17 @@ import errno
 import json
 import os
 from collections.abc import Iterator, Sequence
-from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
+import polars as pl
+
 from ..domain.contact_plan import GapCode
 from ..domain.method import MethodResult
 from ..domain.model import DmuRole, PsuRole, Segment
-from ..domain.planning import PlanStatus
+from ..domain.planning import PlanStatus, plan_table
 from ..domain.segmentation import GROUPS, GroupFigures
 from ..errors import TemporaryError, UsageError
 from ..safefile import temp_name, write_atomically, write_bytes_atomically
@@ -79,14 +80,6 @@ def _ratio(value: Decimal | None) -> str:
     return "" if value is None else format(value.quantize(_CSV_SCALE, ROUND_HALF_EVEN), "f")
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 def segment_rows(result: MethodResult) -> Iterator[list[str]]:
     """Customers in segmentation order, then accounts without revenue by id."""
     summary = result.revenue
@@ -134,30 +127,18 @@ def rating_rows(result: MethodResult) -> Iterator[list[str]]:
         ]  # fmt: skip
 
 
-def gap_rows(result: MethodResult) -> Iterator[list[str]]:
-    for gap in result.matrix.gaps:
-        yield [
-            _text(value)
-            for value in (
-                gap.account_id, _VALUES[gap.code], gap.dmu_role and _VALUES[gap.dmu_role],
-                gap.psu_role and _VALUES[gap.psu_role], gap.member_id, gap.contact_id,
-                gap.last_contact, gap.due_date, gap.days_overdue,
-            )
-        ]  # fmt: skip
+def gap_rows(result: MethodResult) -> Iterator[Sequence[str]]:
+    return _text_rows(result.matrix.gap_table())
 
 
-def plan_rows(result: MethodResult) -> Iterator[list[str]]:
+def plan_rows(result: MethodResult) -> Iterator[Sequence[str]]:
     """Planned and unscheduled contacts in priority order."""
-    for planned in result.plan:
-        pair = planned.pair
-        yield [
-            _text(value)
-            for value in (
-                pair.account_id, pair.member_id, pair.contact_id, _VALUES[planned.status],
-                planned.planned_date, pair.due_date, pair.days_overdue, planned.reason,
-                planned.key,
-            )
-        ]  # fmt: skip
+    return _text_rows(plan_table(result.plan))
+
+
+def _text_rows(frame: pl.DataFrame) -> Iterator[Sequence[str]]:
+    """Each row's cells as text: dates as ISO dates, nothing as an empty cell."""
+    return frame.select(pl.all().cast(pl.String).fill_null("")).iter_rows()
 
 
 def whitespace_rows(result: MethodResult) -> Iterator[list[str]]:
@@ -171,15 +152,13 @@ def whitespace_rows(result: MethodResult) -> Iterator[list[str]]:
 
 def role_suggestion_rows(result: MethodResult) -> Iterator[list[str]]:
     """Contacts without a DMU role whose title suggests some, by account id then contact id."""
-    contacts = result.contacts
-    for contact_id in sorted(
-        result.suggestions.by_contact, key=lambda i: (contacts[i].account_id, i)
-    ):
-        contact = contacts[contact_id]
+    about = result.suggestions.about
+    for contact_id in sorted(about, key=lambda i: (about[i][0], i)):
+        account_id, title = about[contact_id]
         suggestion = result.suggestions.by_contact[contact_id]
         yield [
-            contact_id, contact.account_id, contact.title or "",
-            ";".join(suggestion.role_keys()), ";".join(suggestion.matched),
+            contact_id, account_id, title, ";".join(suggestion.role_keys()),
+            ";".join(suggestion.matched),
         ]  # fmt: skip
 
 
@@ -227,7 +206,7 @@ def summary_document(result: MethodResult) -> dict[str, Any]:
     }
 
 
-def _records(columns: Sequence[str], rows: Iterator[list[str]]) -> list[dict[str, str]]:
+def _records(columns: Sequence[str], rows: Iterator[Sequence[str]]) -> list[dict[str, str]]:
     return [dict(zip(columns, row, strict=True)) for row in rows]
 
 
@@ -244,7 +223,7 @@ def result_document(result: MethodResult) -> dict[str, Any]:
     }
 
 
-def _replace_csv(path: Path, columns: Sequence[str], rows: Iterator[list[str]]) -> None:
+def _replace_csv(path: Path, columns: Sequence[str], rows: Iterator[Sequence[str]]) -> None:
     def write(handle: IO[Any]) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
