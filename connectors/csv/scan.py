@@ -133,7 +133,7 @@ def translated(
     parse: Callable[[str], T],
     convert: Callable[[T], object],
     default: T,
-    dtype: pl.DataType,
+    dtype: pl.DataType | type[pl.DataType],
 ) -> pl.Series | None:
     """:func:`mapped` as a column: each distinct text parsed and converted once, then joined
     back; ``None`` when a cell does not parse."""

@@ -110,7 +110,8 @@ class ContactHistory:
         """``contacted`` as a one-column frame (``contact_id``; repeated ids possible)."""
         if self._contacted is None:
             return self.frame.select("contact_id")
-        return pl.DataFrame({"contact_id": sorted(self._contacted)}, schema={"contact_id": pl.String})
+        ids = sorted(self._contacted)
+        return pl.DataFrame({"contact_id": ids}, schema={"contact_id": pl.String})
 
 
 def summarize_activities(
@@ -267,7 +268,11 @@ class People:
             .explode("dmu", empty_as_null=True)
             .drop_nulls("dmu")
         )
-        held = team_frame.select("account_id", "member_id", "psu").explode("psu", empty_as_null=True).drop_nulls("psu")
+        held = (
+            team_frame.select("account_id", "member_id", "psu")
+            .explode("psu", empty_as_null=True)
+            .drop_nulls("psu")
+        )
         return cls(people, roles, held)
 
     def coverage(self) -> dict[str, int]:
@@ -327,37 +332,35 @@ def contact_matrix(
     accounts = order.lazy().filter(pl.col("segment") != Segment.NONE.value)
     today = _days(as_of)
     horizon_end = _days(as_of + timedelta(days=settings.horizon_days))
-    last = pl.col("last_contact")
-    due = (last.cast(pl.Int32) + pl.col("every_days")).cast(pl.Date)
+    last, due = pl.col("last_contact"), pl.col("due_date").cast(pl.Int32)
+    never = last.is_null()
+    clock = [  # due date, status and days overdue of each pair
+        pl.when(never).then(pl.lit(as_of)).otherwise(pl.col("due_date")).alias("due_date"),
+        pl.when(never).then(pl.lit(PairStatus.NEVER.value))
+        .when(due < today).then(pl.lit(PairStatus.OVERDUE.value))
+        .when(due < horizon_end).then(pl.lit(PairStatus.DUE.value))
+        .otherwise(pl.lit(PairStatus.OK.value)).alias("status"),
+        pl.when(never).then(pl.lit(settings.lookback_days))
+        .otherwise(today - due.cast(pl.Int64)).alias("days_overdue"),
+    ]  # fmt: skip
     pairs = (
-        people.contact_roles.lazy().join(accounts, on="account_id")
+        people.contact_roles.lazy()
+        .join(accounts, on="account_id")
         .join(rules, on=["segment", "dmu"])
         .join(people.team_roles.lazy(), on=["account_id", "psu"])
         .group_by("idx", "account_id", "member_id", "contact_id")
         .agg(pl.col("every_days").min(), pl.col("rule").sort().alias("rules"))
         .join(history.frame.lazy(), on=["member_id", "contact_id"], how="left")
-        .with_columns(due.alias("due_date"))
-        .with_columns(
-            pl.when(last.is_null()).then(pl.lit(as_of)).otherwise(pl.col("due_date"))
-            .alias("due_date"),
-            pl.when(last.is_null()).then(pl.lit(PairStatus.NEVER.value))
-            .when(pl.col("due_date").cast(pl.Int32) < today)
-            .then(pl.lit(PairStatus.OVERDUE.value))
-            .when(pl.col("due_date").cast(pl.Int32) < horizon_end)
-            .then(pl.lit(PairStatus.DUE.value))
-            .otherwise(pl.lit(PairStatus.OK.value))
-            .alias("status"),
-            pl.when(last.is_null()).then(pl.lit(settings.lookback_days))
-            .otherwise(today - pl.col("due_date").cast(pl.Int64))
-            .alias("days_overdue"),
-        )  # fmt: skip
+        .with_columns((last.cast(pl.Int32) + pl.col("every_days")).cast(pl.Date).alias("due_date"))
+        .with_columns(clock)
         .sort("idx", "member_id", "contact_id")
         .with_row_index("row")
     )
     held_dmu = people.contact_roles.lazy().select("account_id", "dmu").unique()
     held_psu = people.team_roles.lazy().select("account_id", "psu").unique()
     contacted = (
-        people.contacts.lazy().join(history.contacted_frame().lazy(), on="contact_id", how="semi")
+        people.contacts.lazy()
+        .join(history.contacted_frame().lazy(), on="contact_id", how="semi")
         .group_by("account_id")
         .agg(pl.len().alias("contacted"), pl.col("gatekeeper").all().alias("gatekeepers"))
     )

@@ -112,6 +112,9 @@ class AccountFrame:
     def __len__(self) -> int:
         return self.frame.height
 
+    def __contains__(self, record: object) -> bool:
+        return any(record == mine for mine in self)
+
     def __iter__(self) -> Iterator[Account]:
         return iter(self.by_id().values())
 
@@ -184,6 +187,9 @@ class ContactFrame:
     def __len__(self) -> int:
         return self.frame.height
 
+    def __contains__(self, record: object) -> bool:
+        return any(record == mine for mine in self)
+
     def __iter__(self) -> Iterator[Contact]:
         return iter(self.by_id().values())
 
@@ -212,6 +218,9 @@ class TeamFrame:
 
     def __len__(self) -> int:
         return self.frame.height
+
+    def __contains__(self, record: object) -> bool:
+        return any(record == mine for mine in self)
 
     def __iter__(self) -> Iterator[TeamMember]:
         roles: dict[tuple[str, ...], frozenset[PsuRole]] = {}
@@ -380,9 +389,7 @@ def last_contacts(activities: Iterable[Activity], as_of: date, lookback_days: in
     first_excluded = as_of - timedelta(days=lookback_days)
     query = (
         activity_frame(activities)
-        .filter(
-            pl.col("completed") & (pl.col("date") > first_excluded) & (pl.col("date") <= as_of)
-        )
+        .filter(pl.col("completed") & (pl.col("date") > first_excluded) & (pl.col("date") <= as_of))
         .group_by("member_id", "contact_id")
         .agg(pl.col("date").max().alias("last_contact"))
     )

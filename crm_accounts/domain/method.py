@@ -176,6 +176,7 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
                 return default_capacity
             return member.capacity_per_week
 
+        assert matrix.pair_frame is not None  # made from frames
         planned = plan_frame(
             matrix.pair_frame, order.select("account_id", "segment"), rating.position_of(),
             capacity_of, as_of, settings.plan.horizon_days,

@@ -76,12 +76,12 @@ class LazyMapping(Mapping[K, V]):
 
     __slots__ = ("_build", "_built")
 
-    def __init__(self, build: Callable[[], dict[K, V]]) -> None:
-        self._build: Callable[[], dict[K, V]] | None = build
-        self._built: dict[K, V] | None = None
+    def __init__(self, build: Callable[[], Mapping[K, V]]) -> None:
+        self._build: Callable[[], Mapping[K, V]] | None = build
+        self._built: Mapping[K, V] | None = None
 
     @property
-    def built(self) -> dict[K, V]:
+    def built(self) -> Mapping[K, V]:
         if self._built is None:
             assert self._build is not None
             self._built = self._build()

@@ -74,7 +74,7 @@ def suggest_roles(
         return result, contacts
     if isinstance(contacts, ContactFrame):
         suggested = pl.DataFrame(
-            [(contact_id, sorted(suggestion.role_keys())) for contact_id, suggestion in found.items()],
+            [(contact_id, sorted(found[contact_id].role_keys())) for contact_id in found],
             schema={"id": pl.String, "suggested": pl.List(pl.String)},
             orient="row",
         )

@@ -59,7 +59,10 @@ def worlds(draw: st.DrawFn) -> dict[str, object]:
     days = st.integers(0, 200).map(lambda n: AS_OF - timedelta(days=n))
     last = draw(
         st.dictionaries(
-            st.tuples(st.sampled_from(MEMBERS + ["gone"]), st.sampled_from([c.id for c in contacts] or ["x"])),
+            st.tuples(
+                st.sampled_from([*MEMBERS, "gone"]),
+                st.sampled_from([c.id for c in contacts] or ["x"]),
+            ),
             days,
             max_size=8,
         )
@@ -69,7 +72,8 @@ def worlds(draw: st.DrawFn) -> dict[str, object]:
         horizon_days=draw(st.integers(0, 40)),
         rules=tuple(draw(rules)),
     )
-    positions = {a: i for i, a in enumerate(draw(st.permutations(accounts))[: draw(st.integers(0, 3))], 1)}
+    rated = draw(st.permutations(accounts))[: draw(st.integers(0, 3))]
+    positions = {account: position for position, account in enumerate(rated, 1)}
     capacity = draw(st.dictionaries(st.sampled_from(MEMBERS), st.integers(0, 3)))
     return {"segments": segments, "contacts": contacts, "team": team, "last": last,
             "plan": plan, "positions": positions, "capacity": capacity}  # fmt: skip
@@ -108,7 +112,7 @@ def test_pairs_gaps_and_plan_equal_the_row_by_row_method(world: dict, default: i
     assert [(p.pair, p.planned_date, p.reason, p.key) for p in planned] == expected
 
 
-ODD_IDS = st.text(st.sampled_from(['a', '"', "\\", "\n", "\x00", "\x1f", "\x7f", "é", "😀", ","]))
+ODD_IDS = st.text(st.sampled_from(["a", '"', "\\", "\n", "\x00", "\x1f", "\x7f", "é", "😀", ","]))
 
 
 @PROPERTY
