@@ -46,6 +46,7 @@ __all__ = [
     "REVENUE_SCHEMA",
     "TEAM_FRAME_SCHEMA",
     "AccountFrame",
+    "AccountsById",
     "ActivityFrame",
     "ById",
     "ContactFrame",
@@ -118,7 +119,7 @@ class AccountFrame:
     def __iter__(self) -> Iterator[Account]:
         return iter(self.by_id().values())
 
-    def by_id(self) -> ById[Account]:
+    def by_id(self) -> AccountsById:
         """The accounts by id, each record made when asked for."""
         columns = _Columns(self.frame.select("name", "integration_stage", *self.attributes))
         names = self.attributes
@@ -131,7 +132,7 @@ class AccountFrame:
             return Account(ids[row], name, stages.get(stage), attributes)
 
         ids = self.frame["id"].to_list()
-        return ById(ids, account)
+        return AccountsById(ids, account, lambda: self.frame["name"].to_list())
 
 
 class ById(Mapping[str, R]):
@@ -162,6 +163,20 @@ class ById(Mapping[str, R]):
 
     def values(self) -> Iterator[R]:  # type: ignore[override]
         return map(self._make, range(len(self._ids)))
+
+
+class AccountsById(ById[Account]):
+    """:class:`ById` for accounts, with their names without making their records."""
+
+    def __init__(
+        self, ids: list[str], make: Callable[[int], Account], names: Callable[[], list[str]]
+    ) -> None:
+        super().__init__(ids, make)
+        self._names = names
+
+    def names(self) -> dict[str, str]:
+        """Each account's name by id."""
+        return dict(zip(self._ids, self._names(), strict=True))
 
 
 class _Columns:

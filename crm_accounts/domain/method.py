@@ -21,7 +21,7 @@ from .contact_plan import (
     contact_matrix,
     order_frame,
 )
-from .frames import AccountFrame, ContactFrame
+from .frames import AccountFrame, AccountsById, ContactFrame
 from .model import Account, Contact, Member, Segment, TeamMember
 from .planning import PlannedContact, PlanRows, plan_frame
 from .rating import Rating, default_criteria, rate_accounts, select_rated
@@ -86,6 +86,12 @@ class MethodResult:
     """Products segment-A peers buy and the account does not (METHOD.md section 4)."""
     suggestions: Suggestions = field(default_factory=Suggestions)
     """DMU roles suggested from job titles; ``contacts`` hold them when they are used."""
+
+    def account_names(self) -> Mapping[str, str]:
+        """Each account's name by id (a frame's account records are not made for it)."""
+        if isinstance(self.accounts, AccountsById):
+            return self.accounts.names()
+        return {account_id: account.name for account_id, account in self.accounts.items()}
 
     def open_gaps(self) -> dict[str, int]:
         """Number of gaps per account id (accounts without gaps are absent)."""

@@ -99,15 +99,15 @@ def segment_rows(result: MethodResult) -> Iterator[list[str]]:
             covered = ratios.get(value) or ratios.setdefault(value, _ratio(value))
         return [_money(summary.margin_of(account_id)), products, covered]
 
-    accounts = result.accounts
+    names = result.account_names()
     for c in result.segmentation.customers:
         yield [
-            c.account_id, accounts[c.account_id].name, _VALUES[c.segment], _money(c.revenue),
+            c.account_id, names[c.account_id], _VALUES[c.segment], _money(c.revenue),
             _ratio(c.revenue_share), _ratio(c.cumulative_share), *tail(c.account_id),
         ]  # fmt: skip
     for account_id in result.segmentation.no_revenue:
         yield [
-            account_id, accounts[account_id].name, "none", _money(summary.revenue_of(account_id)),
+            account_id, names[account_id], "none", _money(summary.revenue_of(account_id)),
             "", "", *tail(account_id),
         ]  # fmt: skip
 
@@ -153,13 +153,14 @@ def whitespace_rows(result: MethodResult) -> Iterator[list[str]]:
 def role_suggestion_rows(result: MethodResult) -> Iterator[list[str]]:
     """Contacts without a DMU role whose title suggests some, by account id then contact id."""
     about = result.suggestions.about
+    keys: dict[frozenset[DmuRole], str] = {}  # a few dozen role sets among all suggestions
     for contact_id in sorted(about, key=lambda i: (about[i][0], i)):
         account_id, title = about[contact_id]
         suggestion = result.suggestions.by_contact[contact_id]
-        yield [
-            contact_id, account_id, title, ";".join(suggestion.role_keys()),
-            ";".join(suggestion.matched),
-        ]  # fmt: skip
+        roles = keys.get(suggestion.roles)
+        if roles is None:
+            roles = keys[suggestion.roles] = ";".join(suggestion.role_keys())
+        yield [contact_id, account_id, title, roles, ";".join(suggestion.matched)]
 
 
 def _json_ratio(value: Decimal | None) -> float | None:
