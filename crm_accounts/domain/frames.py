@@ -101,20 +101,28 @@ TEAM_FRAME_SCHEMA = {
 }
 
 
+class _Records:
+    """What the frame-backed collections of records share: their size is the frame's height,
+    and ``in`` compares records (rarely used; the records are made one by one for it)."""
+
+    __slots__ = ()
+    frame: pl.DataFrame
+
+    def __len__(self) -> int:
+        return self.frame.height
+
+    def __contains__(self, record: object) -> bool:
+        return any(record == mine for mine in self)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True, slots=True)
-class AccountFrame:
+class AccountFrame(_Records):
     """Accounts as a frame: ``id``, ``name``, ``integration_stage`` (a stage key or null) and
     one text column per name in ``attributes`` (null when the account has no value); iterating
     gives the records."""
 
     frame: pl.DataFrame
     attributes: tuple[str, ...]
-
-    def __len__(self) -> int:
-        return self.frame.height
-
-    def __contains__(self, record: object) -> bool:
-        return any(record == mine for mine in self)
 
     def __iter__(self) -> Iterator[Account]:
         return iter(self.by_id().values())
@@ -194,16 +202,10 @@ class _Columns:
 
 
 @dataclass(frozen=True, slots=True)
-class ContactFrame:
+class ContactFrame(_Records):
     """Contacts as a frame (:data:`CONTACT_FRAME_SCHEMA`); iterating gives the records."""
 
     frame: pl.DataFrame
-
-    def __len__(self) -> int:
-        return self.frame.height
-
-    def __contains__(self, record: object) -> bool:
-        return any(record == mine for mine in self)
 
     def __iter__(self) -> Iterator[Contact]:
         return iter(self.by_id().values())
@@ -226,16 +228,10 @@ class ContactFrame:
 
 
 @dataclass(frozen=True, slots=True)
-class TeamFrame:
+class TeamFrame(_Records):
     """Account teams as a frame (:data:`TEAM_FRAME_SCHEMA`); iterating gives the records."""
 
     frame: pl.DataFrame
-
-    def __len__(self) -> int:
-        return self.frame.height
-
-    def __contains__(self, record: object) -> bool:
-        return any(record == mine for mine in self)
 
     def __iter__(self) -> Iterator[TeamMember]:
         roles: dict[tuple[str, ...], frozenset[PsuRole]] = {}
