@@ -233,6 +233,26 @@ def _replace_csv(path: Path, columns: Sequence[str], rows: Iterator[Sequence[str
     write_atomically(path, write)
 
 
+def _replace_table(path: Path, columns: Sequence[str], frame: pl.DataFrame) -> None:
+    """:func:`_replace_csv` for a frame, by the engine's CSV writer: the same bytes as the
+    ``csv`` module writes (nothing and empty text both an empty cell, quoted where a comma, a
+    quote or a line feed needs it), except that the ``csv`` module leaves a lone carriage return
+    unquoted, so a table with one goes through it instead."""
+    frame = frame.rename(dict(zip(frame.columns, columns, strict=True)))
+    texts = pl.col(pl.String)
+    returns = frame.select(texts.str.contains("\r", literal=True).any())
+    if any(bool(returns[name][0]) for name in returns.columns):
+        _replace_csv(path, columns, _text_rows(frame))
+        return
+
+    def write(handle: IO[bytes]) -> None:
+        frame.with_columns(texts.replace("", None)).write_csv(
+            handle, line_terminator="\n", quote_style="necessary", null_value=""
+        )
+
+    write_atomically(path, write, binary=True)
+
+
 def make_folder(directory: Path, what: str) -> None:
     """Create ``directory`` (and its parents) if needed.
 
@@ -319,14 +339,17 @@ def _export(result: MethodResult, directory: Path) -> list[Path]:
     tables = [
         ("segments.csv", SEGMENT_COLUMNS, segment_rows(result)),
         ("ratings.csv", rating_columns(result), rating_rows(result)),
-        ("gaps.csv", GAP_COLUMNS, gap_rows(result)),
-        ("plan.csv", PLAN_COLUMNS, plan_rows(result)),
+        ("gaps.csv", GAP_COLUMNS, result.matrix.gap_table()),
+        ("plan.csv", PLAN_COLUMNS, plan_table(result.plan)),
         ("whitespace.csv", WHITESPACE_COLUMNS, whitespace_rows(result)),
         ("role_suggestions.csv", ROLE_SUGGESTION_COLUMNS, role_suggestion_rows(result)),
     ]
     written = []
     for name, columns, rows in tables:
-        _replace_csv(directory / name, columns, rows)
+        if isinstance(rows, pl.DataFrame):
+            _replace_table(directory / name, columns, rows)
+        else:
+            _replace_csv(directory / name, columns, rows)
         written.append(directory / name)
     summary = directory / "summary.json"
     text = json.dumps(summary_document(result), indent=2) + "\n"
