@@ -336,7 +336,7 @@ def export_tables(result: MethodResult, directory: Path) -> list[Path]:
 
 
 def _export(result: MethodResult, directory: Path) -> list[Path]:
-    tables = [
+    tables: list[tuple[str, Sequence[str], Iterator[Sequence[str]] | pl.DataFrame]] = [
         ("segments.csv", SEGMENT_COLUMNS, segment_rows(result)),
         ("ratings.csv", rating_columns(result), rating_rows(result)),
         ("gaps.csv", GAP_COLUMNS, result.matrix.gap_table()),
