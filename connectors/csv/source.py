@@ -211,8 +211,10 @@ class CsvSource:
 
     def _known_accounts(self) -> set[str]:
         if self._account_ids is None:
-            for _ in self.accounts():
-                pass
+            records = self.accounts()
+            if not isinstance(records, AccountTable):  # the exact reader: read to the end
+                for _ in records:
+                    pass
         assert self._account_ids is not None
         return self._account_ids
 
