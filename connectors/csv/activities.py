@@ -23,14 +23,16 @@ __all__ = ["activity_rows", "exact_activities"]
 _COMPLETED = ("completed", "")
 
 
-def activity_rows(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """The checked columns of activities.csv as the domain's activity frame."""
+def activity_rows(frame: pl.LazyFrame, valid: pl.Expr) -> pl.LazyFrame:
+    """The columns of activities.csv as the domain's activity frame, with ``valid``."""
     completed = (
         pl.col("status").str.strip_chars().str.to_lowercase().is_in(_COMPLETED)
         if "status" in frame.collect_schema().names()
         else pl.lit(True)
     )
-    return frame.select("member_id", "contact_id", DATE, completed.alias("completed"), "account_id")
+    return frame.select(
+        "member_id", "contact_id", DATE, completed.alias("completed"), "account_id", valid
+    )
 
 
 def exact_activities(file: CsvFile, known: Container[str]) -> Iterator[Activity]:

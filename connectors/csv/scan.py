@@ -27,10 +27,10 @@ from .cells import CellError
 __all__ = [
     "DATE",
     "blank",
+    "checked",
     "flagged",
     "is_date",
     "mapped",
-    "passed",
     "scan",
     "scan_lazily",
     "translated",
@@ -66,7 +66,7 @@ def scan(path: Path, required: Iterable[str]) -> pl.DataFrame | None:
 def scan_lazily(path: Path, required: Iterable[str]) -> pl.LazyFrame | None:
     """:func:`scan` as a lazy query, read in batches by the streaming engine when collected (a
     row with too many cells or text that is not UTF-8 then fails the collect, which the
-    consumer of :func:`passed` treats as a failed check)."""
+    consumer treats as a failed check)."""
     header = _header(path, required)
     if header is None:
         return None
@@ -153,9 +153,11 @@ def translated(
     return joined[column]
 
 
-def passed(frame: pl.LazyFrame, checks: Mapping[str, pl.Expr]) -> pl.LazyFrame:
-    """A one-cell query: true when every row passes every check."""
-    return frame.select(pl.all_horizontal(True, *checks.values()).all())
+def checked(checks: Mapping[str, pl.Expr]) -> pl.Expr:
+    """True for a row that passes every check (the ``valid`` column of the domain's frames).
+    It reads every column, so that a row with too many cells fails the collect (the reader
+    counts a row's cells only when it reads all of them)."""
+    return pl.all_horizontal(True, *checks.values(), pl.all().is_not_null()).alias("valid")
 
 
 def flagged(frame: pl.DataFrame, checks: Mapping[str, pl.Expr]) -> bool:

@@ -64,7 +64,17 @@ from .checks import parsed_cell as _parsed
 from .checks import present_cell as _present
 from .checks import required_cell as _required_cell
 from .files import CsvFile, Problems
-from .scan import DATE, flagged, is_date, mapped, passed, scan, scan_lazily, translated, visible
+from .scan import (
+    DATE,
+    checked,
+    flagged,
+    is_date,
+    mapped,
+    scan,
+    scan_lazily,
+    translated,
+    visible,
+)
 from .tasks import TASKS_FILE, read_open_tasks
 
 __all__ = ["ACCOUNT_COLUMNS", "CsvSource"]
@@ -226,31 +236,31 @@ class CsvSource:
         if not self._required(file):
             return ()
         known = self._known_accounts()
-        margin = pl.col("margin")
-        frame = self._scan(
-            file,
-            {
-                "account_id": self._known("account_id", known),
-                "date": is_date(),
-                "amount": pl.col("amount").str.contains(ENGINE_DECIMAL),
-                "margin": (margin == "") | margin.str.contains(ENGINE_DECIMAL),
-            },
-        )
-        if frame is None:
+        lazy = scan_lazily(file.path, file.required)
+        if lazy is None:
             return self._exact_revenue(file, known)
-        empty = pl.lit(None, pl.String)
-        text = {
-            name: pl.col(name) if name in frame.columns else empty for name in ("margin", "product")
+        names = lazy.collect_schema().names()
+        margin = pl.col("margin")
+        checks = {
+            "account_id": self._known("account_id", known),
+            "date": is_date(),
+            "amount": pl.col("amount").str.contains(ENGINE_DECIMAL),
+            "margin": (margin == "") | margin.str.contains(ENGINE_DECIMAL),
         }
+        empty = pl.lit(None, pl.String)
+        text = {name: pl.col(name) if name in names else empty for name in ("margin", "product")}
+        exact = functools.cache(lambda: tuple(self._exact_revenue(file, known)))  # problems once
         return RevenueFrame(
-            frame.select(
+            lazy.select(
                 "account_id",
                 DATE,
                 "amount",
                 pl.when(text["margin"] != "").then(text["margin"]).alias("margin"),
                 pl.when(text["product"] != "").then(text["product"]).alias("product"),
+                checked({name: check for name, check in checks.items() if name in names}),
             ),
-            plain=True,  # checked above; the exact reader takes every other form
+            plain=True,  # when ``valid``; the exact reader takes every other form
+            otherwise=exact,
         )
 
     def _exact_revenue(self, file: CsvFile, known: set[str]) -> Iterator[RevenueLine]:
@@ -422,7 +432,7 @@ class CsvSource:
         if lazy is None:
             return list(exact_activities(file, known))
         exact = functools.cache(lambda: tuple(exact_activities(file, known)))  # problems once
-        return ActivityFrame(activity_rows(lazy), passed(lazy, checks), exact)
+        return ActivityFrame(activity_rows(lazy, checked(checks)), exact)
 
     def open_tasks(self) -> Iterator[TaskRecord]:
         """Open tasks of ours from ``tasks.csv`` (none when it does not exist); bad rows of ours

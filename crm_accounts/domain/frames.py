@@ -244,15 +244,22 @@ class TeamFrame(_Records):
 
 @dataclass(frozen=True, slots=True)
 class RevenueFrame:
-    """Revenue lines as a frame (:data:`REVENUE_SCHEMA`); iterating gives the records."""
+    """Revenue lines as a lazy frame (:data:`REVENUE_SCHEMA`, and ``valid`` from a source that
+    checks its rows; see :func:`checked_rows`); iterating gives the records."""
 
-    frame: pl.DataFrame
+    frame: pl.LazyFrame
     plain: bool = False
     """Every amount and margin is known to be a plain decimal of at most 18 integer and 9
-    fraction digits (the source checked them)."""
+    fraction digits (the source checked them, when the rows are ``valid``)."""
+    otherwise: Callable[[], Iterable[RevenueLine]] | None = None
 
     def __iter__(self) -> Iterator[RevenueLine]:
-        for account_id, day, amount, margin, product in self.frame.iter_rows():
+        rows = checked_rows(self.frame)
+        if rows is None:
+            assert self.otherwise is not None
+            yield from self.otherwise()
+            return
+        for account_id, day, amount, margin, product in rows.iter_rows():
             yield RevenueLine(
                 account_id,
                 day,
@@ -264,34 +271,40 @@ class RevenueFrame:
 
 @dataclass(frozen=True, slots=True)
 class ActivityFrame:
-    """Activities as a lazy frame (:data:`ACTIVITY_SCHEMA`; a file source's may be read only
-    when collected, in batches); iterating gives the records.
-
-    A source that checks its rows in the same pass gives ``valid``, a lazy one-cell query that
-    is true when every row passed, and ``otherwise``, the records it reads instead when not.
-    """
+    """Activities as a lazy frame (:data:`ACTIVITY_SCHEMA`, and ``valid`` from a source that
+    checks its rows; see :func:`checked_rows`); iterating gives the records."""
 
     frame: pl.LazyFrame
-    valid: pl.LazyFrame | None = None
     otherwise: Callable[[], Iterable[Activity]] | None = None
 
     def __iter__(self) -> Iterator[Activity]:
-        if self.valid is not None and not _passes(self.valid):
+        rows = checked_rows(self.frame)
+        if rows is None:
             assert self.otherwise is not None
             yield from self.otherwise()
             return
-        for row in self.frame.collect().iter_rows():
+        for row in rows.iter_rows():
             yield Activity(*row)
 
 
-def _passes(valid: pl.LazyFrame) -> bool:
+def checked_rows(frame: pl.LazyFrame) -> pl.DataFrame | None:
+    """The rows of a lazy frame, or ``None`` when they cannot all be used.
+
+    A file source checks its rows in the pass that reads them: its frames carry a boolean
+    ``valid`` column, true where the row passed every check, and ``otherwise``, the records it
+    reads with its exact reader (which reports each bad row). ``None`` when a row is not valid
+    or the file cannot be read (a row the reader refuses fails the collect).
+    """
+    if "valid" not in frame.collect_schema().names():
+        return frame.collect()
     try:
-        return bool(valid.collect(engine="streaming").item())
+        rows = frame.collect()
     except pl.exceptions.PolarsError:
-        return False
+        return None
+    return rows.drop("valid") if bool(rows["valid"].all()) else None
 
 
-def revenue_frame(lines: Iterable[RevenueLine]) -> pl.DataFrame:
+def revenue_frame(lines: Iterable[RevenueLine]) -> pl.LazyFrame:
     """The lines as a frame: the one conversion from the port's records."""
     if isinstance(lines, RevenueFrame):
         return lines.frame
@@ -305,7 +318,7 @@ def revenue_frame(lines: Iterable[RevenueLine]) -> pl.DataFrame:
         )
         for line in lines
     ]
-    return pl.DataFrame(rows, schema=REVENUE_SCHEMA, orient="row")
+    return pl.DataFrame(rows, schema=REVENUE_SCHEMA, orient="row").lazy()
 
 
 def activity_frame(activities: Iterable[Activity]) -> pl.LazyFrame:
@@ -324,69 +337,113 @@ class RevenueFigures:
     margin: dict[str, Decimal]
     products: dict[str, int]
     bought: Mapping[str, tuple[str, ...]]
-    product_pairs: pl.DataFrame
+    product_pairs: pl.LazyFrame
     has_margins: bool
     has_products: bool
 
 
-def revenue_figures(
-    frame: pl.DataFrame, start: date, end: date, *, plain: bool = False
-) -> RevenueFigures:
+def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> RevenueFigures:
     """Sums of amounts and margins, distinct products, for lines dated ``start < date <= end``.
 
-    Margins (products) "exist" when any line, in the period or not, carries one. ``plain``: the
-    caller knows every amount and margin is a plain decimal the engine sums exactly.
+    Margins (products) "exist" when any line, in the period or not, carries one. A
+    :class:`RevenueFrame` with a ``valid`` query is checked and aggregated in one pass; when the
+    check fails (or the file cannot be read), its ``otherwise`` records are used.
     """
-    has_margins = bool(frame["margin"].is_not_null().any())
-    has_products = bool(frame["product"].fill_null("").ne("").any())
-    lines = frame.filter((pl.col("date") > start) & (pl.col("date") <= end))
-    revenue = _sums(lines, "amount", plain)
-    margin = _sums(lines.filter(pl.col("margin").is_not_null()), "margin", plain)
-    pairs = lines.filter(pl.col("product").fill_null("") != "").select("account_id", "product")
-    counted = pairs.group_by("account_id").agg(pl.col("product").n_unique())
-    products = dict(zip(counted["account_id"].to_list(), counted["product"].to_list(), strict=True))
+    frame = revenue_frame(lines)
+    plain = isinstance(lines, RevenueFrame) and lines.plain
+    checked = "valid" in frame.collect_schema().names()
+    if not plain:  # records: small; summed by the engine when every text fits its decimal
+        eager = frame.collect()
+        plain = bool(eager.select(_fits("amount").all() & _fits("margin").all()).item())
+        frame = eager.lazy()
+    exists = frame.select(
+        pl.col("margin").is_not_null().any(), pl.col("product").fill_null("").ne("").any()
+    )
+    valid = pl.col("valid") if checked else pl.lit(True)
+    in_period = (pl.col("date") > start) & (pl.col("date") <= end)
+    pairs = frame.filter(in_period & (pl.col("product").fill_null("") != ""))
+    amount, margin, product = pl.col("amount"), pl.col("margin"), pl.col("product")
+    has_margin = margin.is_not_null()
+    aggregated = (
+        frame.filter(~valid | in_period)  # a row that is not valid is kept: it is noticed
+        .group_by("account_id")
+        .agg(
+            *_sum(amount, plain),
+            *_sum(margin.filter(has_margin), plain),
+            product.filter(product.fill_null("") != "").n_unique().alias("products"),
+            has_margin.any().alias("margined"),
+            valid.all().alias("valid"),
+        )
+    )
+    try:
+        flags, sums = pl.collect_all([exists, aggregated], engine="streaming")
+        usable = bool(sums["valid"].all())
+    except pl.exceptions.PolarsError:
+        if not checked:
+            raise
+        usable = False  # a row the reader refuses
+    if not usable:
+        assert isinstance(lines, RevenueFrame)
+        assert lines.otherwise is not None
+        return revenue_figures(list(lines.otherwise()), start, end)
+    has_margins, has_products = flags.row(0)
+    ids = sums["account_id"].to_list()
+    margined = sums.filter("margined")
     return RevenueFigures(
-        revenue, margin, products, LazyMapping(lambda: bought_by(pairs)), pairs, has_margins,
+        dict(zip(ids, _decimals(sums, "amount", plain), strict=True)),
+        dict(zip(margined["account_id"], _decimals(margined, "margin", plain), strict=True)),
+        {key: count for key, count in zip(ids, sums["products"].to_list(), strict=True) if count},
+        LazyMapping(lambda: bought_by(pairs)),
+        pairs.select("account_id", "product"),
+        has_margins,
         has_products,
-    )  # fmt: skip
+    )
 
 
 def bought_by(
-    pairs: pl.DataFrame, account_ids: Iterable[str] | None = None
+    pairs: pl.LazyFrame, account_ids: Iterable[str] | None = None
 ) -> dict[str, tuple[str, ...]]:
     """The distinct products per account id (of ``account_ids``, or all) from
     ``(account_id, product)`` rows, sorted, as tuples of interned strings."""
     if account_ids is not None:
         pairs = pairs.filter(pl.col("account_id").is_in(list(account_ids)))
-    pairs = pairs.unique().sort("account_id", "product")
+    found = pairs.unique().sort("account_id", "product").collect(engine="streaming")
     intern = sys.intern
     held: dict[str, list[str]] = {}
-    for account_id, product in zip(pairs["account_id"], pairs["product"], strict=True):
+    for account_id, product in zip(found["account_id"], found["product"], strict=True):
         held.setdefault(account_id, []).append(intern(product))
     return {account_id: tuple(values) for account_id, values in held.items()}
 
 
-def _sums(lines: pl.DataFrame, column: str, plain: bool) -> dict[str, Decimal]:
-    """Exact per-account sums of a text column of plain decimals (see the module docstring)."""
-    if lines.is_empty():
-        return {}
-    text = pl.col(column)
+def _fits(column: str) -> pl.Expr:
+    """True where the text is absent or a plain decimal the engine sums exactly."""
+    return pl.col(column).is_null() | pl.col(column).str.contains(ENGINE_DECIMAL)
+
+
+def _sum(text: pl.Expr, plain: bool) -> tuple[pl.Expr, ...]:
+    """The aggregations of one column's exact sum (read back by :func:`_decimals`): in the
+    engine's decimal with the largest scale of its terms, or the texts themselves."""
+    name = text.meta.output_name()
+    if not plain:
+        return (text.alias(name),)
     point = text.str.find(".", literal=True)
     scale = pl.when(point.is_null()).then(0).otherwise(text.str.len_bytes() - point - 1)
-    if plain or bool(lines[column].str.contains(ENGINE_DECIMAL).all()):
-        # The sum as text with the scale of its longest term: "12.500000000" with scale 2 is
-        # cut to "12.50", with scale 0 to "12." (which Decimal reads as 12).
-        total = text.cast(pl.Decimal(38, _SCALE)).sum().cast(pl.String)
-        grouped = lines.group_by("account_id").agg(
-            total.str.head(total.str.len_chars() - (_SCALE - scale.max()))
-        )
-        return dict(zip(grouped["account_id"], map(Decimal, grouped[column]), strict=True))
-    grouped = lines.group_by("account_id", maintain_order=True).agg(text)
-    with localcontext(prec=_EXACT):
-        return {
-            account_id: sum(map(Decimal, values), Decimal(0))
-            for account_id, values in grouped.iter_rows()
-        }
+    return (
+        text.cast(pl.Decimal(38, _SCALE)).sum().cast(pl.String).alias(name),
+        scale.max().alias(f"{name}_scale"),
+    )
+
+
+def _decimals(sums: pl.DataFrame, name: str, plain: bool) -> list[Decimal]:
+    """Each group's sum as a ``Decimal`` with the exponent a ``Decimal`` sum of the same texts
+    has (the smallest of its terms and of ``Decimal(0)``)."""
+    if not plain:
+        with localcontext(prec=_EXACT):
+            return [sum(map(Decimal, texts), Decimal(0)) for texts in sums[name].to_list()]
+    # "12.500000000" with scale 2 is cut to "12.50", with scale 0 to "12." (read as 12)
+    total = pl.col(name)
+    cut = sums.select(total.str.head(total.str.len_chars() - (_SCALE - pl.col(f"{name}_scale"))))
+    return list(map(Decimal, cut.to_series().to_list()))
 
 
 def last_contacts(activities: Iterable[Activity], as_of: date, lookback_days: int) -> pl.DataFrame:
@@ -394,23 +451,30 @@ def last_contacts(activities: Iterable[Activity], as_of: date, lookback_days: in
     ``as_of - lookback_days < date <= as_of``: columns ``member_id``, ``contact_id``,
     ``last_contact``.
 
-    An :class:`ActivityFrame` with a ``valid`` query is checked and aggregated in one pass; when
-    the check fails (or the frame cannot be read), its ``otherwise`` records are used.
+    Rows of an :class:`ActivityFrame` with a ``valid`` column are checked in the same pass;
+    when one is not valid (or the frame cannot be read), its ``otherwise`` records are used.
     """
+    frame = activity_frame(activities)
+    checked = "valid" in frame.collect_schema().names()
+    valid = pl.col("valid") if checked else pl.lit(True)
     first_excluded = as_of - timedelta(days=lookback_days)
     query = (
-        activity_frame(activities)
-        .filter(pl.col("completed") & (pl.col("date") > first_excluded) & (pl.col("date") <= as_of))
+        frame.filter(
+            ~valid  # kept: it is noticed
+            | (pl.col("completed") & (pl.col("date") > first_excluded) & (pl.col("date") <= as_of))
+        )
         .group_by("member_id", "contact_id")
-        .agg(pl.col("date").max().alias("last_contact"))
+        .agg(pl.col("date").max().alias("last_contact"), valid.all().alias("valid"))
     )
-    if not isinstance(activities, ActivityFrame) or activities.valid is None:
-        return query.collect(engine="streaming")
-    assert activities.otherwise is not None
     try:
-        valid, last = pl.collect_all([activities.valid, query], engine="streaming")
-        if bool(valid.item()):
-            return last
+        last = query.collect(engine="streaming")
+        usable = bool(last["valid"].all())
     except pl.exceptions.PolarsError:
-        pass
+        if not checked:
+            raise
+        usable = False  # a row the reader refuses
+    if usable:
+        return last.drop("valid")
+    assert isinstance(activities, ActivityFrame)
+    assert activities.otherwise is not None
     return last_contacts(list(activities.otherwise()), as_of, lookback_days)

@@ -13,7 +13,7 @@ from decimal import Decimal, localcontext
 import polars as pl
 
 from .calendar import months_before
-from .frames import RevenueFrame, bought_by, revenue_figures, revenue_frame
+from .frames import bought_by, revenue_figures
 from .model import RevenueLine
 
 __all__ = ["EXACT", "Period", "RevenueSummary", "summarize_revenue"]
@@ -54,8 +54,8 @@ class RevenueSummary:
     bought: Mapping[str, Collection[str]] = field(default_factory=dict)
     """The distinct products each account bought in the period (for whitespace): tuples of
     interned strings, a fraction of the memory of a set per account."""
-    product_pairs: pl.DataFrame | None = None
-    """The same as sorted ``(account_id, product)`` rows, when aggregated from a frame."""
+    product_pairs: pl.LazyFrame | None = None
+    """The same as a query of ``(account_id, product)`` rows, when aggregated from a frame."""
 
     def bought_by(self, account_ids: Collection[str]) -> Mapping[str, Collection[str]]:
         """``bought`` of ``account_ids`` only (without building the rest)."""
@@ -92,8 +92,7 @@ def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSu
     Margins (products) "exist" when any line, in the period or not, carries one. The lines may
     be a :class:`~.frames.RevenueFrame` (aggregated in place) or any records (converted once).
     """
-    plain = isinstance(lines, RevenueFrame) and lines.plain
-    figures = revenue_figures(revenue_frame(lines), period.start, period.end, plain=plain)
+    figures = revenue_figures(lines, period.start, period.end)
     return RevenueSummary(
         period,
         figures.revenue,

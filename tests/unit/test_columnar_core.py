@@ -189,3 +189,28 @@ def test_a_clean_file_is_read_by_the_fast_pass_and_a_flagged_one_by_the_exact_re
         [("a", "c", "m", "2026-11-01")],
     )
     assert isinstance(CsvSource(tmp_path).activities(AS_OF, AS_OF), ActivityFrame)
+
+
+def test_a_row_with_too_many_cells_is_reported_when_the_file_is_only_aggregated(
+    tmp_path: Path,
+) -> None:
+    # The aggregations read some columns only; the reader counts a row's cells only when it
+    # reads all of them, so the check must: the exact reader then names the line.
+    _write(tmp_path / "accounts.csv", "id,name", [("a", "A")])
+    _write(
+        tmp_path / "revenue.csv",
+        "account_id,date,amount,note",
+        [("a", "2026-11-01", "10.50", "x"), ("a", "2026-11-02", "1.00", "y", "extra")],
+    )
+    _write(
+        tmp_path / "activities.csv",
+        "id,account_id,contact_id,member_id,date,type",
+        [("1", "a", "c", "m", "2026-11-01", "call", "extra"), ("2", "a", "c", "m", "2026-11-02")],
+    )
+    source = CsvSource(tmp_path)
+    summary = summarize_revenue(source.revenue_lines(PERIOD), PERIOD)
+    history = summarize_activities(source.activities(AS_OF, AS_OF), AS_OF, 365)
+    assert summary.revenue == {"a": Decimal("10.50")}
+    assert history.last == {("m", "c"): date(2026, 11, 2)}
+    assert _bad_lines(source, "revenue.csv") == [3]
+    assert _bad_lines(source, "activities.csv") == [2]
