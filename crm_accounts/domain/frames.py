@@ -312,8 +312,8 @@ def revenue_frame(lines: Iterable[RevenueLine]) -> pl.LazyFrame:
         (
             line.account_id,
             line.date,
-            str(line.amount),
-            None if line.margin is None else str(line.margin),
+            format(line.amount, "f"),  # no exponent: the engine may then sum it
+            None if line.margin is None else format(line.margin, "f"),
             line.product or None,
         )
         for line in lines
@@ -333,13 +333,17 @@ def activity_frame(activities: Iterable[Activity]) -> pl.LazyFrame:
 class RevenueFigures:
     """Per account id (accounts without lines in the period are absent)."""
 
-    revenue: dict[str, Decimal]
-    margin: dict[str, Decimal]
-    products: dict[str, int]
+    revenue: Mapping[str, Decimal]
+    margin: Mapping[str, Decimal]
+    products: Mapping[str, int]
     bought: Mapping[str, tuple[str, ...]]
     product_pairs: pl.LazyFrame
     has_margins: bool
     has_products: bool
+    table: pl.DataFrame | None = None
+    """Summed by the engine: per account ``revenue``, ``margin`` (null: no margin lines) as
+    engine decimals with their ``revenue_scale``/``margin_scale`` (see :func:`exact`), and
+    ``products``."""
 
 
 def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> RevenueFigures:
@@ -387,17 +391,58 @@ def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> Rev
         assert lines.otherwise is not None
         return revenue_figures(list(lines.otherwise()), start, end)
     has_margins, has_products = flags.row(0)
-    ids = sums["account_id"].to_list()
-    margined = sums.filter("margined")
-    return RevenueFigures(
-        dict(zip(ids, _decimals(sums, "amount", plain), strict=True)),
-        dict(zip(margined["account_id"], _decimals(margined, "margin", plain), strict=True)),
-        {key: count for key, count in zip(ids, sums["products"].to_list(), strict=True) if count},
-        LazyMapping(lambda: bought_by(pairs)),
-        pairs.select("account_id", "product"),
-        has_margins,
-        has_products,
+    bought = LazyMapping(lambda: bought_by(pairs))
+    pairs = pairs.select("account_id", "product")
+    if not plain:
+        ids = sums["account_id"].to_list()
+        margined = sums.filter("margined")
+        with localcontext(prec=_EXACT):
+            revenue = [sum(map(Decimal, texts), Decimal(0)) for texts in sums["amount"]]
+            margins = [sum(map(Decimal, texts), Decimal(0)) for texts in margined["margin"]]
+        return RevenueFigures(
+            dict(zip(ids, revenue, strict=True)),
+            dict(zip(margined["account_id"], margins, strict=True)),
+            {key: count for key, count in zip(ids, sums["products"], strict=True) if count},
+            bought, pairs, has_margins, has_products,
+        )  # fmt: skip
+    table = sums.select(
+        "account_id",
+        pl.col("amount").alias("revenue"),
+        pl.col("amount_scale").alias("revenue_scale"),
+        pl.when("margined").then("margin").alias("margin"),
+        pl.when("margined").then("margin_scale").alias("margin_scale"),
+        "products",
     )
+    rows = LazyMapping(lambda: dict(zip(table["account_id"], range(table.height), strict=True)))
+    return RevenueFigures(
+        _Column(table, rows, "revenue"), _Column(table, rows, "margin"),
+        _Column(table, rows, "products"), bought, pairs, has_margins, has_products, table,
+    )  # fmt: skip
+
+
+class _Column(Mapping[str, Any]):
+    """A column of the revenue table by account id, each value read when asked for (the
+    accounts without a value are absent); sums as exact ``Decimal`` values (see :func:`exact`)."""
+
+    def __init__(self, table: pl.DataFrame, rows: Mapping[str, int], name: str) -> None:
+        present = pl.col(name) > 0 if name == "products" else pl.col(name).is_not_null()
+        self._present = table.filter(present)["account_id"]
+        self._values = table[name]
+        self._scales = table[f"{name}_scale"] if f"{name}_scale" in table.columns else None
+        self._rows = rows
+
+    def __getitem__(self, key: str) -> Any:
+        row = self._rows[key]
+        value = self._values[row]
+        if value is None or (self._scales is None and not value):  # no value, no products
+            raise KeyError(key)
+        return value if self._scales is None else exact(value, self._scales[row])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._present)
+
+    def __len__(self) -> int:
+        return len(self._present)
 
 
 def bought_by(
@@ -421,29 +466,46 @@ def _fits(column: str) -> pl.Expr:
 
 
 def _sum(text: pl.Expr, plain: bool) -> tuple[pl.Expr, ...]:
-    """The aggregations of one column's exact sum (read back by :func:`_decimals`): in the
-    engine's decimal with the largest scale of its terms, or the texts themselves."""
+    """The aggregations of one column's exact sum: in the engine's decimal with the largest
+    scale of its terms (read back by :func:`exact`), or the texts themselves."""
     name = text.meta.output_name()
     if not plain:
         return (text.alias(name),)
     point = text.str.find(".", literal=True)
     scale = pl.when(point.is_null()).then(0).otherwise(text.str.len_bytes() - point - 1)
     return (
-        text.cast(pl.Decimal(38, _SCALE)).sum().cast(pl.String).alias(name),
+        text.cast(pl.Decimal(38, _SCALE)).sum().alias(name),
         scale.max().alias(f"{name}_scale"),
     )
 
 
-def _decimals(sums: pl.DataFrame, name: str, plain: bool) -> list[Decimal]:
-    """Each group's sum as a ``Decimal`` with the exponent a ``Decimal`` sum of the same texts
-    has (the smallest of its terms and of ``Decimal(0)``)."""
-    if not plain:
-        with localcontext(prec=_EXACT):
-            return [sum(map(Decimal, texts), Decimal(0)) for texts in sums[name].to_list()]
-    # "12.500000000" with scale 2 is cut to "12.50", with scale 0 to "12." (read as 12)
-    total = pl.col(name)
-    cut = sums.select(total.str.head(total.str.len_chars() - (_SCALE - pl.col(f"{name}_scale"))))
-    return list(map(Decimal, cut.to_series().to_list()))
+def exact(value: Decimal | None, scale: int | None) -> Decimal:
+    """An engine sum (``None``: no terms) as the ``Decimal`` a Python sum of the same terms
+    gives: with the exponent of the smallest of its terms and of ``Decimal(0)``, ``-scale``."""
+    if value is None:
+        return Decimal(0)
+    with localcontext(prec=_EXACT):
+        return value.quantize(_QUANTA[scale or 0])
+
+
+_QUANTA = [Decimal(1).scaleb(-places) for places in range(_SCALE + 1)]
+
+
+def exact_column(frame: pl.DataFrame, name: str) -> list[Decimal]:
+    """Column ``name`` of engine sums (with ``<name>_scale``) as exact ``Decimal`` values."""
+    return list(map(exact, frame[name], frame[f"{name}_scale"]))
+
+
+def exact_by_id(table: pl.DataFrame, name: str) -> dict[str, Decimal]:
+    """:func:`exact_column` by ``account_id``, for the rows with a value."""
+    present = table.filter(pl.col(name).is_not_null())
+    return dict(zip(present["account_id"], exact_column(present, name), strict=True))
+
+
+def exact_sum(frame: pl.DataFrame, name: str) -> Decimal:
+    """The exact sum of column ``name`` (engine sums with ``<name>_scale``) of ``frame``."""
+    totals = frame.select(pl.col(name).sum(), pl.col(f"{name}_scale").max())
+    return exact(*totals.row(0))
 
 
 def last_contacts(activities: Iterable[Activity], as_of: date, lookback_days: int) -> pl.DataFrame:

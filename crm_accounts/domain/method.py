@@ -19,7 +19,6 @@ from .contact_plan import (
     ContactMatrix,
     People,
     contact_matrix,
-    order_frame,
 )
 from .frames import AccountFrame, AccountsById, ContactFrame
 from .model import Account, Contact, Member, Segment, TeamMember
@@ -172,7 +171,7 @@ def run_method(data: MethodInput, settings: MethodSettings, as_of: date) -> Meth
     matrix = ContactMatrix()
     plan: Sequence[PlannedContact] = ()
     if contacts is not None and data.team is not None:
-        order = order_frame(segmentation.in_order())
+        order = segmentation.order_frame()
         matrix = contact_matrix(order, people, data.history, as_of, settings.plan)
         default_capacity = settings.plan.capacity_per_week
 

@@ -46,9 +46,9 @@ class RevenueSummary:
     """Figures per account id; accounts without lines in the period are absent."""
 
     period: Period
-    revenue: dict[str, Decimal]
-    margin: dict[str, Decimal]
-    products: dict[str, int]
+    revenue: Mapping[str, Decimal]
+    margin: Mapping[str, Decimal]
+    products: Mapping[str, int]
     has_margins: bool
     has_products: bool
     bought: Mapping[str, Collection[str]] = field(default_factory=dict)
@@ -56,6 +56,9 @@ class RevenueSummary:
     interned strings, a fraction of the memory of a set per account."""
     product_pairs: pl.LazyFrame | None = None
     """The same as a query of ``(account_id, product)`` rows, when aggregated from a frame."""
+    table: pl.DataFrame | None = None
+    """The figures as a frame when the engine summed them (see :class:`.frames.RevenueFigures`);
+    segmentation and the group figures then work on it."""
 
     def bought_by(self, account_ids: Collection[str]) -> Mapping[str, Collection[str]]:
         """``bought`` of ``account_ids`` only (without building the rest)."""
@@ -74,8 +77,12 @@ class RevenueSummary:
         """Distinct products scaled to a year, or ``None`` when the data has no products."""
         if not self.has_products:
             return None
+        return self.per_year(self.products.get(account_id, 0))
+
+    def per_year(self, count: int) -> Decimal:
+        """``count`` distinct products in the period, scaled to a year."""
         with localcontext(prec=EXACT):
-            return Decimal(self.products.get(account_id, 0) * 12) / self.period.months
+            return Decimal(count * 12) / self.period.months
 
     def metric(self, account_id: str, name: str) -> Decimal | None:
         """A rating metric by name: ``revenue``, ``margin`` or ``products_per_year``."""
@@ -102,4 +109,5 @@ def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSu
         figures.has_products,
         bought=figures.bought,
         product_pairs=figures.product_pairs,
+        table=figures.table,
     )

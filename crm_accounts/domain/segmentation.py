@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, localcontext
 from itertools import accumulate, repeat
 
+import polars as pl
+
+from .frames import exact, exact_sum
 from .model import Segment
 from .revenue import EXACT, RevenueSummary
 from .rows import Rows
@@ -57,12 +60,14 @@ class Segmentation:
     """
 
     ids: tuple[str, ...]
-    revenues: tuple[Decimal, ...]
+    revenues: Sequence[Decimal]
     """Each customer's revenue, in the order of ``ids``."""
     a_end: int
     b_end: int
     no_revenue: tuple[str, ...]
     total: Decimal
+    ranked: pl.DataFrame | None = field(default=None, compare=False, repr=False)
+    """The customers in order as rows of the revenue table, when the engine summed it."""
     customers: Sequence[SegmentedAccount] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +95,20 @@ class Segmentation:
         for segment in (Segment.A, Segment.B, Segment.C):
             yield from zip(ids[self.slice_of(segment)], repeat(segment))
 
+    def order_frame(self) -> pl.DataFrame:
+        """The customers numbered in order (``idx``) with their segments: columns ``idx``,
+        ``account_id``, ``segment`` (the matrix's input)."""
+        ids = pl.Series("account_id", self.ids, pl.String)
+        if self.ranked is not None:
+            ids = self.ranked["account_id"]
+        idx = pl.int_range(pl.len(), dtype=pl.UInt32)
+        segment = (
+            pl.when(idx < self.a_end).then(pl.lit(Segment.A.value))
+            .when(idx < self.b_end).then(pl.lit(Segment.B.value))
+            .otherwise(pl.lit(Segment.C.value))
+        )  # fmt: skip
+        return ids.to_frame().select(idx.alias("idx"), "account_id", segment.alias("segment"))
+
     def segments(self) -> dict[str, Segment]:
         """Segment per account id, ``none`` included."""
         result = dict(self.in_order())
@@ -115,24 +134,69 @@ def segment_accounts(
     customers are A, up to ``ceil(b * n)`` B.
     """
     ids = list(account_ids)
+    if summary.table is not None:
+        return _segment_table(ids, summary.table, settings)
     revenue_of = summary.revenue.get
     revenue = {account_id: revenue_of(account_id, _ZERO) for account_id in ids}
     order = _revenue_order(revenue)
     no_revenue = tuple(sorted(account_id for account_id in ids if revenue[account_id] <= 0))
     customers = tuple(account_id for account_id, _ in order)
     values = tuple(value for _, value in order)
-    n = len(values)
-    a, b = settings.a, settings.b
     with localcontext(prec=EXACT):
         before = [_ZERO, *accumulate(values)]  # before[i]: revenue of the customers before i
-        total = before[-1]
+    a_end, b_end = _ends(before, len(values), before[-1], settings)
+    return Segmentation(customers, values, a_end, b_end, no_revenue, before[-1])
+
+
+def _segment_table(
+    ids: list[str], table: pl.DataFrame, settings: SegmentationSettings
+) -> Segmentation:
+    """:func:`segment_accounts` on the engine's revenue table (the same order and sums)."""
+    accounts = pl.DataFrame({"account_id": ids}, schema={"account_id": pl.String})
+    joined = accounts.join(table, on="account_id", how="left")
+    positive = (pl.col("revenue") > 0).fill_null(False)
+    ranked = joined.filter(positive).sort("revenue", "account_id", descending=[True, False])
+    no_revenue = joined.filter(~positive).sort("account_id")["account_id"].to_list()
+    total = exact_sum(ranked, "revenue")
+    n = ranked.height
+    running = ranked["revenue"].cum_sum()
+    a_end, b_end = _ends(_Before(running), n, total, settings)
+
+    def revenues() -> tuple[Decimal, ...]:
+        return tuple(map(exact, ranked["revenue"], ranked["revenue_scale"]))
+
+    return Segmentation(
+        tuple(ranked["account_id"].to_list()), Rows(n, revenues), a_end, b_end,
+        tuple(no_revenue), total, ranked,
+    )  # fmt: skip
+
+
+class _Before(Sequence[Decimal]):
+    """``before[i]``: the revenue of the customers before ``i``, from the running sums."""
+
+    def __init__(self, running: pl.Series) -> None:
+        self._running = running
+
+    def __len__(self) -> int:
+        return len(self._running) + 1
+
+    def __getitem__(self, index: int) -> Decimal:  # type: ignore[override]
+        return _ZERO if index == 0 else self._running[index - 1]
+
+
+def _ends(
+    before: Sequence[Decimal], n: int, total: Decimal, settings: SegmentationSettings
+) -> tuple[int, int]:
+    """Where A and B end among ``n`` customers with running sums ``before`` (METHOD.md)."""
+    a, b = settings.a, settings.b
+    with localcontext(prec=EXACT):
         if settings.rule is SegmentationRule.REVENUE_SHARE:
             a_end = bisect_left(before, a * total, 0, n)
             b_end = bisect_left(before, b * total, 0, n)
         else:
             a_end = min(n, int((a * n).to_integral_value(rounding=ROUND_CEILING)))
             b_end = min(n, int((b * n).to_integral_value(rounding=ROUND_CEILING)))
-    return Segmentation(customers, values, a_end, max(a_end, b_end), no_revenue, total)
+    return a_end, max(a_end, b_end)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,21 +223,25 @@ def group_figures(segmentation: Segmentation, summary: RevenueSummary) -> dict[s
     slices = {"A": segmentation.slice_of(Segment.A), "B": segmentation.slice_of(Segment.B),
               "C": segmentation.slice_of(Segment.C), "all": everyone}  # fmt: skip
     n_customers = len(segmentation.ids)
-    per_year_cache: dict[int, Decimal] = {}
+    ranked = segmentation.ranked
+    sums = _Sums(segmentation, summary)
+    if ranked is not None:
+        counts = ranked["products"].fill_null(0).to_list()
+    else:
+        counts = list(map(summary.products.get, segmentation.ids, repeat(0)))
+    per_year: dict[int, Decimal] = {}
     with localcontext(prec=EXACT):
-        margin_of = summary.margin.get
-        margins = list(map(margin_of, segmentation.ids, repeat(_ZERO)))
-        total_margin = sum(margins, _ZERO)
+        total_margin = sums.margin(everyone)
         result: dict[str, GroupFigures] = {}
         for group, where in slices.items():
-            ids = segmentation.ids[where]
-            count = len(ids)
-            revenue = sum(segmentation.revenues[where], _ZERO)
-            margin = sum(margins[where], _ZERO) if summary.has_margins else None
+            count = where.stop - where.start
+            revenue = sums.revenue(where)
+            margin = sums.margin(where) if summary.has_margins else None
             products: Decimal | None = None
             if summary.has_products and count:
-                per_year = (_per_year(summary, account_id, per_year_cache) for account_id in ids)
-                products = sum(per_year, _ZERO) / count
+                for product_count in set(counts[where]) - per_year.keys():
+                    per_year[product_count] = summary.per_year(product_count)
+                products = sum(map(per_year.__getitem__, counts[where]), _ZERO) / count
             result[group] = GroupFigures(
                 accounts=count,
                 accounts_share=_share(Decimal(count), Decimal(n_customers)),
@@ -187,13 +255,26 @@ def group_figures(segmentation: Segmentation, summary: RevenueSummary) -> dict[s
     return result
 
 
-def _per_year(summary: RevenueSummary, account_id: str, cache: dict[int, Decimal]) -> Decimal:
-    """``summary.products_per_year(account_id)``, computed once per distinct product count."""
-    count = summary.products.get(account_id, 0)
-    value = cache.get(count)
-    if value is None:
-        value = cache[count] = summary.products_per_year(account_id) or _ZERO
-    return value
+class _Sums:
+    """Exact revenue and margin sums over slices of the customers in segmentation order: from
+    the engine's table, or from the ``Decimal`` values."""
+
+    def __init__(self, segmentation: Segmentation, summary: RevenueSummary) -> None:
+        self._ranked = segmentation.ranked
+        self._revenues = segmentation.revenues
+        self._margins: list[Decimal] = []
+        if self._ranked is None:
+            self._margins = list(map(summary.margin.get, segmentation.ids, repeat(_ZERO)))
+
+    def revenue(self, where: slice) -> Decimal:
+        if self._ranked is not None:
+            return exact_sum(self._ranked[where], "revenue")
+        return sum(self._revenues[where], _ZERO)
+
+    def margin(self, where: slice) -> Decimal:
+        if self._ranked is not None:
+            return exact_sum(self._ranked[where], "margin")
+        return sum(self._margins[where], _ZERO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +307,8 @@ def pareto_figures(segmentation: Segmentation, summary: RevenueSummary) -> Paret
     n = len(ids)
     if not n:
         return Pareto(None, None)
+    if segmentation.ranked is not None:
+        return _pareto_table(segmentation.ranked, segmentation.total, summary.has_margins)
     with localcontext(prec=EXACT):
         k = _prefix_reaching(revenues, PARETO_SHARE * segmentation.total)
         revenue_share = Decimal(k) / n
@@ -244,3 +327,45 @@ def pareto_figures(segmentation: Segmentation, summary: RevenueSummary) -> Paret
         top_revenue = sum((item[2] for item in by_margin[:m]), _ZERO)
         concentration = MarginConcentration(Decimal(m) / n, top_revenue / segmentation.total)
     return Pareto(revenue_share, concentration)
+
+
+def _pareto_table(ranked: pl.DataFrame, total: Decimal, has_margins: bool) -> Pareto:
+    """:func:`pareto_figures` on the customers as rows of the engine's revenue table."""
+    n = ranked.height
+    with localcontext(prec=EXACT):
+        k = _reaching(ranked["revenue"].cum_sum(), PARETO_SHARE * total, n)
+        revenue_share = Decimal(k) / n
+        if not has_margins:
+            return Pareto(revenue_share, None)
+        zero = pl.lit(0, pl.Decimal(38, 9))
+        by_margin = ranked.with_columns(pl.col("margin").fill_null(zero)).sort(
+            "margin", "account_id", descending=[True, False]
+        )
+        total_margin = exact_sum(by_margin, "margin")
+        if total_margin <= 0:
+            return Pareto(revenue_share, None)
+        # Running sums rise over the margins >= 0 (first, in this order), where 80% is reached.
+        rising = int((by_margin["margin"] >= 0).sum())
+        m = _reaching(by_margin["margin"].cum_sum(), PARETO_SHARE * total_margin, rising)
+        top_revenue = exact_sum(by_margin.head(m), "revenue")
+        concentration = MarginConcentration(Decimal(m) / n, top_revenue / total)
+    return Pareto(revenue_share, concentration)
+
+
+def _reaching(running: pl.Series, target: Decimal, rising: int) -> int:
+    """Length of the shortest prefix whose running sum reaches ``target``, found among the
+    first ``rising`` running sums (which do not decrease)."""
+    return min(len(running), bisect_left(_Series(running), target, 0, rising) + 1)
+
+
+class _Series(Sequence[Decimal]):
+    """A decimal series as a sequence, each value read when asked for (for :func:`bisect_left`)."""
+
+    def __init__(self, series: pl.Series) -> None:
+        self._series = series
+
+    def __len__(self) -> int:
+        return len(self._series)
+
+    def __getitem__(self, index: int) -> Decimal:  # type: ignore[override]
+        return self._series[index]

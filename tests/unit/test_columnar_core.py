@@ -4,6 +4,7 @@ accept exactly the rows the exact reader accepts, with the same values."""
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,6 +17,8 @@ from crm_accounts.connectors.csv import CsvSource
 from crm_accounts.domain import Activity, Period, RevenueLine, summarize_activities
 from crm_accounts.domain.frames import ActivityFrame, RevenueFrame
 from crm_accounts.domain.revenue import RevenueSummary, summarize_revenue
+from crm_accounts.domain.segmentation import group_figures, pareto_figures, segment_accounts
+from crm_accounts.domain.settings import SegmentationRule, SegmentationSettings
 from tests.reference import rows as reference
 
 PROPERTY = settings(max_examples=150, deadline=None)
@@ -214,3 +217,45 @@ def test_a_row_with_too_many_cells_is_reported_when_the_file_is_only_aggregated(
     assert history.last == {("m", "c"): date(2026, 11, 2)}
     assert _bad_lines(source, "revenue.csv") == [3]
     assert _bad_lines(source, "activities.csv") == [2]
+
+
+# Amounts the engine sums (at most 9 fraction digits), with ties, zeros and credit notes.
+ENGINE_AMOUNTS = st.tuples(st.integers(-(10**5), 10**6), st.integers(0, 9)).map(
+    lambda pair: Decimal(pair[0]).scaleb(-pair[1])
+) | st.sampled_from([Decimal("0"), Decimal("10"), Decimal("10.0"), Decimal("-10.00")])
+ENGINE_LINES = st.lists(
+    st.builds(
+        RevenueLine, IDS, st.just(AS_OF), ENGINE_AMOUNTS, st.one_of(st.none(), ENGINE_AMOUNTS),
+        st.sampled_from([None, "p1", "p2", "p3"]),
+    ),
+    max_size=40,
+)  # fmt: skip
+SHARES = st.sampled_from([Decimal("0"), Decimal("0.5"), Decimal("0.80"), Decimal("0.333"),
+                          Decimal("0.95"), Decimal("1")])  # fmt: skip
+
+
+@PROPERTY
+@given(ENGINE_LINES, st.sampled_from(list(SegmentationRule)), SHARES, SHARES)
+def test_segments_group_figures_and_pareto_from_the_engine_table_equal_the_decimal_path(
+    lines: list[RevenueLine], rule: SegmentationRule, a: Decimal, b: Decimal
+) -> None:
+    summary = summarize_revenue(lines, PERIOD)
+    assert summary.table is not None  # every amount fits the engine's decimal
+    decimal_path = dataclasses.replace(
+        summary, revenue=dict(summary.revenue), margin=dict(summary.margin),
+        products=dict(summary.products), table=None,
+    )  # fmt: skip
+    rules = SegmentationSettings(rule, min(a, b), max(a, b))
+    ids = ["a", "a1", "a10", "b", "b2", "c", "d"]
+    results = []
+    for figures in (summary, decimal_path):
+        segmentation = segment_accounts(ids, figures, rules)
+        results.append(
+            (
+                segmentation.ids, [str(value) for value in segmentation.revenues],
+                segmentation.a_end, segmentation.b_end, segmentation.no_revenue,
+                str(segmentation.total), repr(group_figures(segmentation, figures)),
+                repr(pareto_figures(segmentation, figures)),
+            )
+        )  # fmt: skip
+    assert results[0] == results[1]
