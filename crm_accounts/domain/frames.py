@@ -420,29 +420,44 @@ def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> Rev
     )  # fmt: skip
 
 
+_ONE_BY_ONE = 1_000
+
+
 class _Column(Mapping[str, Any]):
-    """A column of the revenue table by account id, each value read when asked for (the
-    accounts without a value are absent); sums as exact ``Decimal`` values (see :func:`exact`)."""
+    """A column of the revenue table by account id (the accounts without a value are absent);
+    sums as exact ``Decimal`` values (see :func:`exact`). The first values asked for are read
+    one by one (the rating reads a few); past :data:`_ONE_BY_ONE`, all are read at once."""
 
     def __init__(self, table: pl.DataFrame, rows: Mapping[str, int], name: str) -> None:
         present = pl.col(name) > 0 if name == "products" else pl.col(name).is_not_null()
-        self._present = table.filter(present)["account_id"]
-        self._values = table[name]
-        self._scales = table[f"{name}_scale"] if f"{name}_scale" in table.columns else None
+        self._table = table
+        self._present = table.filter(present)
+        self._name = name
         self._rows = rows
+        self._asked = 0
+        self._all: dict[str, Any] | None = None
 
     def __getitem__(self, key: str) -> Any:
-        row = self._rows[key]
-        value = self._values[row]
-        if value is None or (self._scales is None and not value):  # no value, no products
-            raise KeyError(key)
-        return value if self._scales is None else exact(value, self._scales[row])
+        if self._all is None and self._asked < _ONE_BY_ONE:
+            self._asked += 1
+            value = self._values(self._table[self._rows[key]])
+            if not value:
+                raise KeyError(key)
+            return value[0]
+        if self._all is None:
+            self._all = dict(zip(self, self._values(self._present), strict=True))
+        return self._all[key]
+
+    def _values(self, rows: pl.DataFrame) -> list[Any]:
+        if self._name == "products":
+            return rows.filter(pl.col("products") > 0)["products"].to_list()
+        return exact_column(rows.filter(pl.col(self._name).is_not_null()), self._name)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._present)
+        return iter(self._present["account_id"])
 
     def __len__(self) -> int:
-        return len(self._present)
+        return self._present.height
 
 
 def bought_by(

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crm_accounts.connectors.csv import CsvSource
-from crm_accounts.domain import Activity, Period, RevenueLine, summarize_activities
+from crm_accounts.domain import Activity, Period, RevenueLine, frames, summarize_activities
 from crm_accounts.domain.frames import ActivityFrame, RevenueFrame
 from crm_accounts.domain.revenue import RevenueSummary, summarize_revenue
 from crm_accounts.domain.segmentation import group_figures, pareto_figures, segment_accounts
@@ -259,3 +259,32 @@ def test_segments_group_figures_and_pareto_from_the_engine_table_equal_the_decim
             )
         )  # fmt: skip
     assert results[0] == results[1]
+
+
+@PROPERTY
+@given(ENGINE_LINES)
+def test_figures_read_one_by_one_equal_those_read_all_at_once(lines: list[RevenueLine]) -> None:
+    def read(one_by_one: int) -> tuple[object, ...]:
+        original = frames._ONE_BY_ONE
+        frames._ONE_BY_ONE = one_by_one
+        try:
+            summary = summarize_revenue(lines, PERIOD)
+            ids = ["a", "a1", "a10", "b", "b2", "c", "d"]
+            return tuple(
+                [(key, str(mapping[key])) for key in ids if key in mapping] + [len(mapping)]
+                for mapping in (summary.revenue, summary.margin, summary.products)
+            )
+        finally:
+            frames._ONE_BY_ONE = original
+
+    assert read(0) == read(1_000) == _as_text_lists(lines)
+
+
+def _as_text_lists(lines: list[RevenueLine]) -> tuple[object, ...]:
+    revenue, margin, products, _, _ = reference.revenue_per_account(lines, PERIOD)
+    ids = ["a", "a1", "a10", "b", "b2", "c", "d"]
+    counts = {key: len(value) for key, value in products.items()}
+    return tuple(
+        [(key, str(mapping[key])) for key in ids if key in mapping] + [len(mapping)]
+        for mapping in (revenue, margin, counts)
+    )
