@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from typing import Any, TypeVar
 
 import polars as pl
@@ -440,18 +440,21 @@ class _Column(Mapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         if self._all is None and self._asked < _ONE_BY_ONE:
             self._asked += 1
-            value = self._values(self._table[self._rows[key]])
-            if not value:
+            row = self._rows[key]
+            value = self._table[self._name][row]
+            if self._name == "products":
+                if not value:
+                    raise KeyError(key)
+                return value
+            if value is None:
                 raise KeyError(key)
-            return value[0]
+            return exact(value, self._table[f"{self._name}_scale"][row])
         if self._all is None:
-            self._all = dict(zip(self, self._values(self._present), strict=True))
+            present = self._present
+            values = (present[self._name].to_list() if self._name == "products"
+                      else exact_column(present, self._name))  # fmt: skip
+            self._all = dict(zip(present["account_id"], values, strict=True))
         return self._all[key]
-
-    def _values(self, rows: pl.DataFrame) -> list[Any]:
-        if self._name == "products":
-            return rows.filter(pl.col("products") > 0)["products"].to_list()
-        return exact_column(rows.filter(pl.col(self._name).is_not_null()), self._name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._present["account_id"])
@@ -499,16 +502,19 @@ def exact(value: Decimal | None, scale: int | None) -> Decimal:
     gives: with the exponent of the smallest of its terms and of ``Decimal(0)``, ``-scale``."""
     if value is None:
         return Decimal(0)
-    with localcontext(prec=_EXACT):
-        return value.quantize(_QUANTA[scale or 0])
+    return value.quantize(_QUANTA[scale or 0], context=_CONTEXT)
 
 
 _QUANTA = [Decimal(1).scaleb(-places) for places in range(_SCALE + 1)]
+_CONTEXT = Context(prec=_EXACT)
 
 
 def exact_column(frame: pl.DataFrame, name: str) -> list[Decimal]:
-    """Column ``name`` of engine sums (with ``<name>_scale``) as exact ``Decimal`` values."""
-    return list(map(exact, frame[name], frame[f"{name}_scale"]))
+    """Column ``name`` of engine sums (none null, with ``<name>_scale``) as :func:`exact` values:
+    "12.500000000" with scale 2 cut to "12.50", with scale 0 to "12." (read as 12)."""
+    text = pl.col(name).cast(pl.String)
+    cut = text.str.head(text.str.len_chars() - (_SCALE - pl.col(f"{name}_scale")))
+    return list(map(Decimal, frame.select(cut).to_series()))
 
 
 def exact_by_id(table: pl.DataFrame, name: str) -> dict[str, Decimal]:

@@ -14,7 +14,7 @@ from itertools import accumulate, repeat
 
 import polars as pl
 
-from .frames import exact, exact_sum
+from .frames import exact_column, exact_sum
 from .model import Segment
 from .revenue import EXACT, RevenueSummary
 from .rows import Rows
@@ -163,7 +163,7 @@ def _segment_table(
     a_end, b_end = _ends(_Before(running), n, total, settings)
 
     def revenues() -> tuple[Decimal, ...]:
-        return tuple(map(exact, ranked["revenue"], ranked["revenue_scale"]))
+        return tuple(exact_column(ranked, "revenue"))
 
     return Segmentation(
         tuple(ranked["account_id"].to_list()), Rows(n, revenues), a_end, b_end,

@@ -78,8 +78,11 @@ def _rows(path: Path) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         header = [name.strip() for name in next(reader)]
+        # A short row of empty cells is a blank line; a full-width row of them is a row.
         rows = [
-            (reader.line_num, row + [""] * (len(header) - len(row))) for row in reader if any(row)
+            (reader.line_num, row + [""] * (len(header) - len(row)))
+            for row in reader
+            if any(row) or len(row) >= len(header)
         ]
     return {name: index for index, name in enumerate(header)}, rows
 
