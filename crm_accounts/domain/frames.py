@@ -7,7 +7,10 @@ moment per (member, contact) pair in the lookback.
 Every source reaches the same code. A file source that reads columns already (the CSV source)
 hands over a :class:`RevenueFrame` or :class:`ActivityFrame`; records from a CRM connector are
 converted once by :func:`revenue_frame` / :func:`activity_frame`. Both wrappers are iterables of
-the port's records too, so a caller that wants records still gets them.
+the port's records too, so a caller that wants records still gets them. A file source's frames
+are lazy queries it built: collecting one here reads its file in batches (the source chose the
+file and the checks; this module only runs the query), and a frame with a ``valid`` column is
+checked in that same pass (see :func:`checked_rows`).
 
 Money stays exact. Amounts travel as their text. When every amount is a plain decimal of at most
 18 integer and 9 fraction digits, they are summed in polars' 38-digit decimal type (ten billion
