@@ -16,17 +16,20 @@ from crm_accounts.domain.model import Activity
 from .cells import CellError, parse_date
 from .checks import known_cell, present_cell, required_cell
 from .files import CsvFile
-from .scan import DATE
+from .scan import DATE, SPACE
 
 __all__ = ["activity_rows", "exact_activities"]
 
 _COMPLETED = ("completed", "")
+#: ``status.strip().lower() in _COMPLETED`` as one pattern: ``SPACE`` is the white space
+#: ``str.strip`` removes, and only the letters of the word in either case lowercase to them.
+_COMPLETED_TEXT = rf"^{SPACE}*(?i:completed)?{SPACE}*$"
 
 
 def activity_rows(frame: pl.LazyFrame, valid: pl.Expr) -> pl.LazyFrame:
     """The columns of activities.csv as the domain's activity frame, with ``valid``."""
     completed = (
-        pl.col("status").str.strip_chars().str.to_lowercase().is_in(_COMPLETED)
+        pl.col("status").str.contains(_COMPLETED_TEXT)
         if "status" in frame.collect_schema().names()
         else pl.lit(True)
     )

@@ -26,6 +26,7 @@ from .cells import CellError
 
 __all__ = [
     "DATE",
+    "SPACE",
     "blank",
     "checked",
     "flagged",
@@ -43,7 +44,7 @@ _LONE_CR = re.compile(rb"\r(?!\n)")
 #: A date as the contract writes it; the cast then refuses the days that do not exist.
 _DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 #: Characters ``str.strip`` removes: Unicode white space, plus the separators \x1c-\x1f.
-_SPACE = r"[\s\x1c-\x1f]"
+SPACE = r"[\s\x1c-\x1f]"
 DATE = pl.col("date").str.to_date("%Y-%m-%d", strict=False)
 
 
@@ -99,7 +100,7 @@ def _header(path: Path, required: Iterable[str]) -> list[str] | None:
 
 def blank(column: str) -> pl.Expr:
     """True where the cell is empty after ``str.strip``."""
-    return ~pl.col(column).str.contains(f"[^{_SPACE[1:-1]}]")
+    return ~pl.col(column).str.contains(f"[^{SPACE[1:-1]}]")
 
 
 def visible(column: str) -> pl.Expr:

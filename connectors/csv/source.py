@@ -113,6 +113,8 @@ class CsvSource:
         #: account ids of accounts.csv, member ids of members.csv (``None``: not read yet)
         self._account_ids: set[str] | None = None
         self._member_ids: set[str] | None = None
+        #: the account ids as a column, when the fast pass read accounts.csv
+        self._account_column: pl.Series | None = None
         self._attribute_names: frozenset[str] = frozenset()
         #: accounts.csv and tasks.csv as this run read them (``None``: absent), by file name;
         #: the write side refuses to replace a file that changed since.
@@ -145,7 +147,12 @@ class CsvSource:
 
     def _known(self, column: str, ids: set[str] | None) -> pl.Expr:
         check = visible(column)
-        return check if ids is None else check & pl.col(column).is_in(list(ids))
+        if ids is None:
+            return check
+        column_of_ids = self._account_column if ids is self._account_ids else None
+        if column_of_ids is None:
+            column_of_ids = pl.Series(list(ids), dtype=pl.String)
+        return check & pl.col(column).is_in(column_of_ids.implode())
 
     # -- accounts -----------------------------------------------------------------------------
 
@@ -153,6 +160,7 @@ class CsvSource:
         file = self._file("accounts.csv", "id", "name")
         self._note_identity("accounts.csv")  # before reading: a change meanwhile is noticed
         self._account_ids = set()
+        self._account_column = None
         if not self._required(file):
             return ()
         frame = self._scan(file, {"id": visible("id"), "name": visible("name")})
@@ -170,6 +178,7 @@ class CsvSource:
             if name not in ACCOUNT_COLUMNS and name not in target_columns
         )
         self._account_ids = set(frame["id"].to_list())
+        self._account_column = frame["id"]
         if frame.height:
             self._attribute_names = frozenset(attributes)
         targets = [

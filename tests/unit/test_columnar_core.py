@@ -151,7 +151,20 @@ def test_the_csv_fast_pass_reads_revenue_as_the_exact_reader_does(
             st.sampled_from(["c1", "c2", " ", ""]),
             st.sampled_from(["m1", "m2", ""]),
             DATE_TEXTS,
-            st.sampled_from(["Completed", " completed ", "", "Open", "planned"]),
+            st.sampled_from(
+                [
+                    "Completed",
+                    " completed ",
+                    "",
+                    "Open",
+                    "planned",
+                    "\x1ccompleted",
+                    "\u2003COMPLETED\t",
+                    "\x1c",
+                    "completed x",
+                    "ompleted",
+                ]
+            ),
         ),
         max_size=25,
     )
@@ -288,3 +301,20 @@ def _as_text_lists(lines: list[RevenueLine]) -> tuple[object, ...]:
         [(key, str(mapping[key])) for key in ids if key in mapping] + [len(mapping)]
         for mapping in (revenue, margin, counts)
     )
+
+
+def test_a_status_is_completed_in_the_fast_pass_exactly_when_the_exact_reader_says_so(
+    tmp_path: Path,
+) -> None:
+    statuses = ["Completed", " completed ", "", "Open", "\x1ccompleted", "\u2003COMPLETED\t",
+                "\x1c", "completed x", "ompleted", "\u00a0", "COMPLETED\x1f"]  # fmt: skip
+    _write(tmp_path / "accounts.csv", "id,name", [("a", "A")])
+    rows = [("a", f"c{n}", "m", "2026-11-01", status) for n, status in enumerate(statuses)]
+    _write(tmp_path / "activities.csv", "account_id,contact_id,member_id,date,status", rows)
+    source = CsvSource(tmp_path)
+    read = source.activities(AS_OF, AS_OF)
+    assert isinstance(read, ActivityFrame)
+    expected, bad = reference.read_activities_csv(tmp_path / "activities.csv", {"a"})
+    assert bad == []
+    assert [activity.completed for activity in read] == [a.completed for a in expected]
+    assert not source.problems
