@@ -59,16 +59,25 @@ def suggest_roles(
         unassigned = contacts.frame.filter(pl.col("dmu").list.len() == 0)
         without_role = unassigned.height
         titled = unassigned.filter(pl.col("title").is_not_null())
-        rows = titled.select("id", "account_id", "title").iter_rows()
+        # job titles repeat: each distinct title is matched once
+        by_title: dict[str, RoleSuggestion] = {}
+        for title in titled["title"].unique():
+            suggestion = matcher.suggest(title) if title.strip() else None
+            if suggestion is not None:
+                by_title[title] = suggestion
+        matched = titled.filter(pl.col("title").is_in(list(by_title)))
+        ids, titles = matched["id"].to_list(), matched["title"].to_list()
+        found = dict(zip(ids, map(by_title.__getitem__, titles), strict=True))
+        places = zip(matched["account_id"].to_list(), titles, strict=True)
+        about = dict(zip(ids, places, strict=True))
     else:
         unassigned_records = [contact for contact in contacts if not contact.dmu_roles]
         without_role = len(unassigned_records)
-        rows = ((c.id, c.account_id, c.title) for c in unassigned_records if c.title)
-    for contact_id, account_id, title in rows:
-        suggestion = matcher.suggest(title) if title.strip() else None
-        if suggestion is not None:
-            found[contact_id] = suggestion
-            about[contact_id] = (account_id, title)
+        for c in unassigned_records:
+            suggestion = matcher.suggest(c.title) if c.title and c.title.strip() else None
+            if suggestion is not None:
+                found[c.id] = suggestion
+                about[c.id] = (c.account_id, c.title)
     result = Suggestions(found, settings.use_suggestions, without_role, about)
     if not settings.use_suggestions or not found:
         return result, contacts
