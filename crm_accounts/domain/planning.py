@@ -84,14 +84,11 @@ def task_keys(frame: pl.DataFrame) -> list[str]:
         .otherwise(pl.concat_str(pl.lit('["'), pl.concat_str(ids, separator='", "'), pl.lit('"]')))
     ).to_series()
     sha256 = hashlib.sha256
-    accounts, members, contacts = (frame[name] for name in ids)
-    keys = []
-    for index, text in enumerate(texts.to_list()):
-        if text is None:
-            keys.append(task_key(accounts[index], members[index], contacts[index]))
-        else:
-            keys.append("kam1-" + sha256(text.encode()).hexdigest()[:24])
-    return keys
+    keys = ["kam1-" + sha256(text.encode()).hexdigest()[:24] if text is not None else None
+            for text in texts.to_list()]  # fmt: skip
+    for index in texts.is_null().arg_true():  # ids JSON escapes
+        keys[index] = task_key(*(frame[name][index] for name in ids))
+    return keys  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,12 +220,13 @@ def _schedule(
     reasons: list[str] = []
     scheduled, unscheduled = PlanStatus.SCHEDULED.value, PlanStatus.UNSCHEDULED.value
     plan_statuses: list[str] = []
+    count = len(windows)
     for member_id, due, status in zip(members, due_days, statuses, strict=True):
         left = room.get(member_id)
         if left is None:
-            left = room[member_id] = [capacity_of(member_id)] * len(windows)
-        earliest = max(today, due)
-        for index in range(max(0, (earliest - today) // _WEEK), len(windows)):
+            left = room[member_id] = [capacity_of(member_id)] * count
+        earliest = due if due > today else today
+        for index in range((earliest - today) // _WEEK, count):
             if left[index] <= 0:
                 continue
             start, end = windows[index]
