@@ -109,7 +109,10 @@ def visible(column: str) -> pl.Expr:
 
 
 def is_date(column: str = "date") -> pl.Expr:
-    return pl.col(column).str.contains(_DATE_TEXT) & DATE.is_not_null()
+    """True where the cell is a date as the contract writes it (the engine also takes the year
+    0, which Python's dates do not have)."""
+    text = pl.col(column)
+    return text.str.contains(_DATE_TEXT) & DATE.is_not_null() & ~text.str.starts_with("0000")
 
 
 def mapped(

@@ -107,7 +107,7 @@ AMOUNT_TEXTS = st.sampled_from(
 MARGIN_TEXTS = st.sampled_from(["", " ", "2.5", "-1", "x", "1e2", "3.000"])
 DATE_TEXTS = st.sampled_from(
     ["2026-11-27", "2026-01-15", "2025-11-27", "2025-11-28", "2026-2-01", "2026-02-30",
-     "27-11-2026", "", "2026-11-27T00:00"]
+     "27-11-2026", "", "2026-11-27T00:00", "0000-01-01", "0001-01-01"]
 )  # fmt: skip
 ACCOUNT_TEXTS = st.sampled_from(["a", "a1", "b", "zz", "", " a"])
 PRODUCT_TEXTS = st.sampled_from(["", "p1", "p2", " ", "P1"])
