@@ -459,6 +459,11 @@ class _Column(Mapping[str, Any]):
             self._all = dict(zip(present["account_id"], values, strict=True))
         return self._all[key]
 
+    def get(self, key: str, default: Any = None) -> Any:
+        if self._all is not None:  # the common case of the exports: a plain dict look-up
+            return self._all.get(key, default)
+        return super().get(key, default)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._present["account_id"])
 
