@@ -159,8 +159,9 @@ def _segment_table(
     no_revenue = joined.filter(~positive).sort("account_id")["account_id"].to_list()
     total = exact_sum(ranked, "revenue")
     n = ranked.height
-    running = ranked["revenue"].cum_sum()
-    a_end, b_end = _ends(_Before(running), n, total, settings)
+    # before[i]: the revenue of the customers before i
+    before = ranked["revenue"].cum_sum().shift(1, fill_value=pl.lit(0, pl.Decimal(38, 9)))
+    a_end, b_end = _ends(_Series(before), n, total, settings)
 
     def revenues() -> tuple[Decimal, ...]:
         return tuple(exact_column(ranked, "revenue"))
@@ -169,19 +170,6 @@ def _segment_table(
         tuple(ranked["account_id"].to_list()), Rows(n, revenues), a_end, b_end,
         tuple(no_revenue), total, ranked,
     )  # fmt: skip
-
-
-class _Before(Sequence[Decimal]):
-    """``before[i]``: the revenue of the customers before ``i``, from the running sums."""
-
-    def __init__(self, running: pl.Series) -> None:
-        self._running = running
-
-    def __len__(self) -> int:
-        return len(self._running) + 1
-
-    def __getitem__(self, index: int) -> Decimal:  # type: ignore[override]
-        return _ZERO if index == 0 else self._running[index - 1]
 
 
 def _ends(
@@ -368,4 +356,5 @@ class _Series(Sequence[Decimal]):
         return len(self._series)
 
     def __getitem__(self, index: int) -> Decimal:  # type: ignore[override]
-        return self._series[index]
+        value: Decimal = self._series[index]
+        return value

@@ -73,11 +73,12 @@ def suggest_roles(
     else:
         unassigned_records = [contact for contact in contacts if not contact.dmu_roles]
         without_role = len(unassigned_records)
-        for c in unassigned_records:
-            suggestion = matcher.suggest(c.title) if c.title and c.title.strip() else None
+        for contact in unassigned_records:
+            title = contact.title or ""
+            suggestion = matcher.suggest(title) if title.strip() else None
             if suggestion is not None:
-                found[c.id] = suggestion
-                about[c.id] = (c.account_id, c.title)
+                found[contact.id] = suggestion
+                about[contact.id] = (contact.account_id, title)
     result = Suggestions(found, settings.use_suggestions, without_role, about)
     if not settings.use_suggestions or not found:
         return result, contacts
