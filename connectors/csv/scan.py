@@ -83,7 +83,7 @@ def _header(path: Path, required: Iterable[str]) -> list[str] | None:
         with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as m:
             if m.find(b"\x00") >= 0 or m.find(b'"') >= 0:
                 return None
-            if _LONE_CR.search(m) is not None:
+            if m.find(b"\r") >= 0 and _LONE_CR.search(m) is not None:  # find: memchr-fast
                 return None
             first = m.readline()
     except (OSError, ValueError):  # missing, unreadable, empty (mmap refuses zero bytes)
