@@ -353,8 +353,8 @@ def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> Rev
     """Sums of amounts and margins, distinct products, for lines dated ``start < date <= end``.
 
     Margins (products) "exist" when any line, in the period or not, carries one. A
-    :class:`RevenueFrame` with a ``valid`` query is checked and aggregated in one pass; when the
-    check fails (or the file cannot be read), its ``otherwise`` records are used.
+    :class:`RevenueFrame` with a ``valid`` column is checked and aggregated in one pass; when a
+    row is not valid (or the file cannot be read), its ``otherwise`` records are used.
     """
     frame = revenue_frame(lines)
     plain = isinstance(lines, RevenueFrame) and lines.plain
@@ -523,12 +523,6 @@ def exact_column(frame: pl.DataFrame, name: str) -> list[Decimal]:
     text = pl.col(name).cast(pl.String)
     cut = text.str.head(text.str.len_chars() - (_SCALE - pl.col(f"{name}_scale")))
     return list(map(Decimal, frame.select(cut).to_series()))
-
-
-def exact_by_id(table: pl.DataFrame, name: str) -> dict[str, Decimal]:
-    """:func:`exact_column` by ``account_id``, for the rows with a value."""
-    present = table.filter(pl.col(name).is_not_null())
-    return dict(zip(present["account_id"], exact_column(present, name), strict=True))
 
 
 def exact_sum(frame: pl.DataFrame, name: str) -> Decimal:
