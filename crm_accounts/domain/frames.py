@@ -340,7 +340,8 @@ class RevenueFigures:
     margin: Mapping[str, Decimal]
     products: Mapping[str, int]
     bought: Mapping[str, tuple[str, ...]]
-    product_pairs: pl.LazyFrame
+    product_lists: pl.DataFrame
+    """``account_id`` and ``bought``, the sorted distinct products of each account that has any."""
     has_margins: bool
     has_products: bool
     table: pl.DataFrame | None = None
@@ -368,7 +369,6 @@ def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> Rev
     )
     valid = pl.col("valid") if checked else pl.lit(True)
     in_period = (pl.col("date") > start) & (pl.col("date") <= end)
-    pairs = frame.filter(in_period & (pl.col("product").fill_null("") != ""))
     amount, margin, product = pl.col("amount"), pl.col("margin"), pl.col("product")
     has_margin = margin.is_not_null()
     aggregated = (
@@ -377,7 +377,8 @@ def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> Rev
         .agg(
             *_sum(amount, plain),
             *_sum(margin.filter(has_margin), plain),
-            product.filter(product.fill_null("") != "").n_unique().alias("products"),
+            # kept from this pass: a later read of the file could meet another file
+            product.filter(product.fill_null("") != "").unique().sort().alias("bought"),
             has_margin.any().alias("margined"),
             valid.all().alias("valid"),
         )
@@ -394,8 +395,9 @@ def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> Rev
         assert lines.otherwise is not None
         return revenue_figures(list(lines.otherwise()), start, end)
     has_margins, has_products = flags.row(0)
-    bought = LazyMapping(lambda: bought_by(pairs))
-    pairs = pairs.select("account_id", "product")
+    sums = sums.with_columns(pl.col("bought").list.len().alias("products"))
+    lists = sums.filter(pl.col("products") > 0).select("account_id", "bought")
+    bought = LazyMapping(lambda: bought_by(lists))
     if not plain:
         ids = sums["account_id"].to_list()
         margined = sums.filter("margined")
@@ -406,7 +408,7 @@ def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> Rev
             dict(zip(ids, revenue, strict=True)),
             dict(zip(margined["account_id"], margins, strict=True)),
             {key: count for key, count in zip(ids, sums["products"], strict=True) if count},
-            bought, pairs, has_margins, has_products,
+            bought, lists, has_margins, has_products,
         )  # fmt: skip
     table = sums.select(
         "account_id",
@@ -419,7 +421,7 @@ def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> Rev
     rows = LazyMapping(lambda: dict(zip(table["account_id"], range(table.height), strict=True)))
     return RevenueFigures(
         _Column(table, rows, "revenue"), _Column(table, rows, "margin"),
-        _Column(table, rows, "products"), bought, pairs, has_margins, has_products, table,
+        _Column(table, rows, "products"), bought, lists, has_margins, has_products, table,
     )  # fmt: skip
 
 
@@ -472,18 +474,18 @@ class _Column(Mapping[str, Any]):
 
 
 def bought_by(
-    pairs: pl.LazyFrame, account_ids: Iterable[str] | None = None
+    lists: pl.DataFrame, account_ids: Iterable[str] | None = None
 ) -> dict[str, tuple[str, ...]]:
-    """The distinct products per account id (of ``account_ids``, or all) from
-    ``(account_id, product)`` rows, sorted, as tuples of interned strings."""
+    """The distinct products per account id (of ``account_ids``, or all) from the
+    ``account_id``/``bought`` rows of :attr:`RevenueFigures.product_lists`, as tuples of
+    interned strings."""
     if account_ids is not None:
-        pairs = pairs.filter(pl.col("account_id").is_in(list(account_ids)))
-    found = pairs.unique().sort("account_id", "product").collect(engine="streaming")
+        lists = lists.filter(pl.col("account_id").is_in(list(account_ids)))
     intern = sys.intern
-    held: dict[str, list[str]] = {}
-    for account_id, product in zip(found["account_id"], found["product"], strict=True):
-        held.setdefault(account_id, []).append(intern(product))
-    return {account_id: tuple(values) for account_id, values in held.items()}
+    return {
+        account_id: tuple(map(intern, products))
+        for account_id, products in zip(lists["account_id"], lists["bought"].to_list(), strict=True)
+    }
 
 
 def _fits(column: str) -> pl.Expr:

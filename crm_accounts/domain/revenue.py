@@ -54,16 +54,16 @@ class RevenueSummary:
     bought: Mapping[str, Collection[str]] = field(default_factory=dict)
     """The distinct products each account bought in the period (for whitespace): tuples of
     interned strings, a fraction of the memory of a set per account."""
-    product_pairs: pl.LazyFrame | None = None
-    """The same as a query of ``(account_id, product)`` rows, when aggregated from a frame."""
+    product_lists: pl.DataFrame | None = None
+    """The same as ``account_id``/``bought`` rows, when aggregated from a frame."""
     table: pl.DataFrame | None = None
     """The figures as a frame when the engine summed them (see :class:`.frames.RevenueFigures`);
     segmentation and the group figures then work on it."""
 
     def bought_by(self, account_ids: Collection[str]) -> Mapping[str, Collection[str]]:
         """``bought`` of ``account_ids`` only (without building the rest)."""
-        if self.product_pairs is not None:
-            return bought_by(self.product_pairs, account_ids)
+        if self.product_lists is not None:
+            return bought_by(self.product_lists, account_ids)
         return {i: self.bought[i] for i in account_ids if i in self.bought}
 
     def revenue_of(self, account_id: str) -> Decimal:
@@ -108,6 +108,6 @@ def summarize_revenue(lines: Iterable[RevenueLine], period: Period) -> RevenueSu
         figures.has_margins,
         figures.has_products,
         bought=figures.bought,
-        product_pairs=figures.product_pairs,
+        product_lists=figures.product_lists,
         table=figures.table,
     )

@@ -318,3 +318,23 @@ def test_a_status_is_completed_in_the_fast_pass_exactly_when_the_exact_reader_sa
     assert bad == []
     assert [activity.completed for activity in read] == [a.completed for a in expected]
     assert not source.problems
+
+
+def test_products_come_from_the_pass_that_checked_the_file_not_from_a_later_read(
+    tmp_path: Path,
+) -> None:
+    # The method asks for segment A's products after the source is closed: the file may be gone
+    # or changed by then, and the products must still be those of the checked read.
+    _write(tmp_path / "accounts.csv", "id,name", [("a", "A"), ("b", "B")])
+    _write(
+        tmp_path / "revenue.csv",
+        "account_id,date,amount,product",
+        [("a", "2026-11-01", "10.50", "p2"), ("a", "2026-11-02", "1.00", "p1"),
+         ("a", "2026-11-03", "1.00", "p2"), ("b", "2026-11-03", "2", "")],
+    )  # fmt: skip
+    source = CsvSource(tmp_path)
+    summary = summarize_revenue(source.revenue_lines(PERIOD), PERIOD)
+    (tmp_path / "revenue.csv").unlink()
+    assert summary.bought_by(["a", "b"]) == {"a": ("p1", "p2")}
+    assert dict(summary.bought) == {"a": ("p1", "p2")}
+    assert dict(summary.products) == {"a": 2}
