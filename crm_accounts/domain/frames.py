@@ -302,7 +302,7 @@ def checked_rows(frame: pl.LazyFrame) -> pl.DataFrame | None:
         return frame.collect()
     try:
         rows = frame.collect()
-    except pl.exceptions.PolarsError:
+    except (pl.exceptions.PolarsError, OSError):  # OSError: the file went meanwhile
         return None
     return rows.drop("valid") if bool(rows["valid"].all()) else None
 
@@ -386,7 +386,7 @@ def revenue_figures(lines: Iterable[RevenueLine], start: date, end: date) -> Rev
     try:
         flags, sums = pl.collect_all([exists, aggregated], engine="streaming")
         usable = bool(sums["valid"].all())
-    except pl.exceptions.PolarsError:
+    except (pl.exceptions.PolarsError, OSError):  # OSError: the file went meanwhile
         if not checked:
             raise
         usable = False  # a row the reader refuses
@@ -556,7 +556,7 @@ def last_contacts(activities: Iterable[Activity], as_of: date, lookback_days: in
     try:
         last = query.collect(engine="streaming")
         usable = bool(last["valid"].all())
-    except pl.exceptions.PolarsError:
+    except (pl.exceptions.PolarsError, OSError):  # OSError: the file went meanwhile
         if not checked:
             raise
         usable = False  # a row the reader refuses

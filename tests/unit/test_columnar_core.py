@@ -338,3 +338,24 @@ def test_products_come_from_the_pass_that_checked_the_file_not_from_a_later_read
     assert summary.bought_by(["a", "b"]) == {"a": ("p1", "p2")}
     assert dict(summary.bought) == {"a": ("p1", "p2")}
     assert dict(summary.products) == {"a": 2}
+
+
+def test_a_file_removed_between_its_scan_and_its_aggregation_is_a_problem_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    _write(tmp_path / "accounts.csv", "id,name", [("a", "A")])
+    _write(tmp_path / "revenue.csv", "account_id,date,amount", [("a", "2026-11-01", "10.50")])
+    _write(
+        tmp_path / "activities.csv", "account_id,contact_id,member_id,date",
+        [("a", "c", "m", "2026-11-01")],
+    )  # fmt: skip
+    source = CsvSource(tmp_path)
+    lines = source.revenue_lines(PERIOD)
+    activities = source.activities(AS_OF, AS_OF)
+    (tmp_path / "revenue.csv").unlink()
+    (tmp_path / "activities.csv").unlink()
+    assert summarize_revenue(lines, PERIOD).revenue == {}
+    assert summarize_activities(activities, AS_OF, 365).last == {}
+    assert _bad_lines(source, "revenue.csv") == [0]
+    assert _bad_lines(source, "activities.csv") == [0]
+    assert all("cannot read the file" in item.message for item in source.problems.items)
